@@ -1,0 +1,45 @@
+# townhall: the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_FOLDER ?= ashbury
+DEMO_RESIDENTS ?= 10000
+INSTALLED := $(VENV)/.installed
+ASSETS := townhall/web/static/.built
+
+.PHONY: demo test lint install assets browser clean bench
+
+demo: $(INSTALLED) $(ASSETS)
+	$(BIN)/townhall demo $(DEMO_FOLDER) --residents $(DEMO_RESIDENTS)
+
+test: $(INSTALLED) $(ASSETS) browser lint
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check townhall tests bench scripts
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("townhall needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json scripts/build_assets.py $(INSTALLED)
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/build_assets.py
+	touch $@
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root), otherwise say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || sh scripts/install_chromium.sh
+
+bench: $(INSTALLED)
+	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules townhall/web/static $(DEMO_FOLDER)

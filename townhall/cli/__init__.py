@@ -1,0 +1,39 @@
+"""The `townhall` command line: a thin layer over the library, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from townhall.cli import audit, users
+from townhall.cli.common import console, friendly_errors
+from townhall.workspace import Workspace
+
+app = typer.Typer(
+    name="townhall",
+    help="townhall: bring a council's data together safely, support decisions, test what works.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(audit.app, name="audit")
+app.add_typer(users.app, name="users")
+
+
+@app.command("init")
+@friendly_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace (created if missing).")],
+    council: Annotated[str, typer.Option(help="The council's name, shown on pages and reports.")],
+) -> None:
+    """Create an empty workspace for a council: a folder with townhall.toml and its two stores."""
+    workspace = Workspace.create(folder, council)
+    console.print(f"Created a workspace for [bold]{council}[/bold] in {workspace.path}.")
+    console.print("Next: add a user with 'townhall users add' and a source with 'townhall sources add'.")
+
+
+def main() -> None:
+    """Entry point for the `townhall` console script."""
+    app()

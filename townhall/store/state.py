@@ -1,0 +1,120 @@
+"""Application state through SQLAlchemy 2: users, roles, the audit log and (later) reviews and transcripts.
+
+SQLite file by default; set ``database_url`` in townhall.toml or ``TOWNHALL_DATABASE_URL`` for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import DateTime, Engine, Integer, String, Text, create_engine, event, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every application-state table."""
+
+
+class UserRecord(Base):
+    """A person who can log in: their role decides what they may see."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntryRecord(Base):
+    """One append-only audit entry, chained to the previous entry by hash."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    purpose: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHeadRecord(Base):
+    """The newest entry's number and hash, kept apart so that deleting the last entries is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+_SQLITE_APPEND_ONLY_TRIGGERS = (
+    """create trigger if not exists audit_log_no_update before update on audit_log
+       begin select raise(abort, 'The audit log is append-only: entries cannot be changed.'); end""",
+    """create trigger if not exists audit_log_no_delete before delete on audit_log
+       begin select raise(abort, 'The audit log is append-only: entries cannot be deleted.'); end""",
+)
+
+_POSTGRES_APPEND_ONLY = (
+    """create or replace function townhall_audit_append_only() returns trigger as $$
+       begin raise exception 'The audit log is append-only: entries cannot be changed or deleted.'; end;
+       $$ language plpgsql""",
+    "drop trigger if exists audit_log_append_only on audit_log",
+    """create trigger audit_log_append_only before update or delete on audit_log
+       for each row execute function townhall_audit_append_only()""",
+)
+
+
+class StateStore:
+    """Owns the SQLAlchemy engine for application state and hands out sessions."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.engine: Engine = create_engine(database_url)
+        if self.engine.dialect.name == "sqlite":
+            _serialise_sqlite_writes(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_tables(self) -> None:
+        """Create any missing tables and the append-only guards on the audit log."""
+        Base.metadata.create_all(self.engine)
+        guards = {"sqlite": _SQLITE_APPEND_ONLY_TRIGGERS, "postgresql": _POSTGRES_APPEND_ONLY}
+        with self.engine.begin() as connection:
+            for statement in guards.get(self.engine.dialect.name, ()):
+                connection.execute(text(statement))
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests and short-lived commands call this)."""
+        self.engine.dispose()
+
+
+def _serialise_sqlite_writes(engine: Engine) -> None:
+    """Make every SQLite transaction take the write lock up front, so two processes cannot fork the audit chain."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("pragma busy_timeout = 10000")
+        # Write-ahead logging lets the web app read while a command writes, and makes each append one fsync.
+        dbapi_connection.execute("pragma journal_mode = wal")
+        dbapi_connection.execute("pragma synchronous = normal")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("begin immediate")
