@@ -1,0 +1,61 @@
+"""`townhall demo`: build the fictional borough of Ashbury as a ready workspace, print a summary, serve the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from townhall.cli.common import console, friendly_errors, progress_bar
+
+
+@friendly_errors
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to build the demo workspace.")] = Path("ashbury"),
+    residents: Annotated[int, typer.Option(min=500, max=5_000_000, help="How many fictional residents.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="The same seed always gives the same council.")] = 2026,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app when built.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Generate the demo council 'Ashbury', register all its sources, create demo users, and serve the web app."""
+    from townhall.demo.workspace_builder import build_demo_workspace
+
+    with progress_bar("Building the Ashbury demo") as update:
+        build = build_demo_workspace(folder, residents=residents, seed=seed, progress=update)
+    _print_summary(build)
+    if serve:
+        from townhall.web import serve as serve_web_app
+
+        console.print(f"\nServing the web app at [bold]http://{host}:{port}[/bold] (press Ctrl+C to stop).")
+        serve_web_app(build.workspace_path, host=host, port=port)
+
+
+def _print_summary(build) -> None:  # type: ignore[no-untyped-def]
+    """The short summary the issue asks for: sources, rows, sensitive fields, problems, log-ins."""
+    console.print(f"\n[bold]Ashbury demo built in {build.workspace_path}[/bold]: {build.residents:,} residents, "
+                  f"{len(build.sources)} sources, {build.total_rows:,} rows (seed {build.seed}).")
+    personal = sum(source.personal_fields for source in build.sources)
+    special = sum(source.special_category_fields for source in build.sources)
+    console.print(f"Found {personal} personal fields and {special} special-category fields (suggested tags: "
+                  "confirm them with 'townhall sources tag NAME --confirm').")
+    sources = Table(title="Sources registered in the catalogue")
+    for column in ("Source", "Rows", "Personal", "Special", "Quality"):
+        sources.add_column(column, justify="left" if column == "Source" else "right")
+    for source in build.sources:
+        sources.add_row(source.name, f"{source.rows:,}", str(source.personal_fields),
+                        str(source.special_category_fields), f"{source.quality_score:.0%}")
+    console.print(sources)
+    problems = build.top_problems()
+    if problems:
+        console.print("[bold]Top quality problems[/bold]")
+        for problem in problems:
+            console.print(f"  • {problem}", highlight=False)
+    logins = Table(title="Demo log-ins (passwords shown once; fictional data only)")
+    for column in ("User name", "Role", "Team", "Password"):
+        logins.add_column(column)
+    for login in build.logins:
+        logins.add_row(login.username, login.role, login.team, login.password)
+    console.print(logins)
