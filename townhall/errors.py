@@ -31,7 +31,7 @@ class WorkspaceError(TownhallError):
     """The workspace folder is missing, damaged or not a townhall workspace."""
 
 
-class AccessDenied(TownhallError):
+class AccessDeniedError(TownhallError):
     """The person does not hold a role that allows this."""
 
     exit_code = 3

@@ -1,0 +1,73 @@
+"""The registry of capabilities the web app offers: each brings a router, the roles allowed in, and a home-page card.
+
+Access is declared here, where each router is registered, so no page is open by accident: ``create_app`` includes
+every router behind ``require_roles(*capability.roles)``. To add a capability, append a ``Capability`` to
+``CAPABILITIES`` (its router given as "module:attribute", imported when the app is built).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from townhall.governance.users import Role, User
+
+# Who may see source-level data: practitioners work with people and cases, not whole sources.
+CATALOGUE_ROLES = (Role.ANALYST, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN)
+AUDIT_ROLES = (Role.GOVERNANCE, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One thing the web app lets people do: where it lives, who may use it, and how the home page describes it."""
+
+    key: str
+    title: str
+    description: str  # one plain-English sentence for the home page card
+    href: str  # the capability's start page
+    roles: tuple[Role, ...]
+    router: str | APIRouter  # the router, or "module:attribute" to import it when the app is built
+    navigation: bool = True  # shown in the service navigation
+
+    def load_router(self) -> APIRouter:
+        """The capability's router, imported if given by name."""
+        if isinstance(self.router, APIRouter):
+            return self.router
+        module_name, _, attribute = self.router.partition(":")
+        router = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"{self.router} is not a FastAPI APIRouter")
+        return router
+
+    def allows(self, user: User | None) -> bool:
+        """Whether this person may use the capability."""
+        return user is not None and user.has_role(*self.roles)
+
+
+CAPABILITIES: list[Capability] = [
+    Capability(
+        key="catalogue",
+        title="Data catalogue",
+        description="See which data sources the council holds, which fields are personal or special category, "
+                    "and how complete and valid each field is.",
+        href="/sources",
+        roles=CATALOGUE_ROLES,
+        router="townhall.web.routers.catalogue:router",
+    ),
+    Capability(
+        key="audit",
+        title="Audit log",
+        description="Check who saw or changed what and when, and confirm that no entry in the log has been altered.",
+        href="/audit",
+        roles=AUDIT_ROLES,
+        router="townhall.web.routers.audit:router",
+    ),
+]
+
+
+def capabilities_for(user: User | None, capabilities: list[Capability] | None = None) -> list[Capability]:
+    """The capabilities this person may use, in registry order."""
+    registered = CAPABILITIES if capabilities is None else capabilities
+    return [capability for capability in registered if capability.allows(user)]
