@@ -30,7 +30,7 @@ def test_unknown_config_sections_survive_a_save(tmp_path: Path) -> None:
 
 
 def test_opening_a_folder_that_is_not_a_workspace_says_how_to_make_one(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match="not a townhall workspace.*townhall init"):
+    with pytest.raises(WorkspaceError, match=r"not a townhall workspace.*townhall init"):
         Workspace.open(tmp_path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
@@ -34,7 +35,7 @@ def test_a_fresh_log_with_entries_verifies_as_intact(workspace: Workspace) -> No
 def test_entries_are_chained_each_to_the_one_before(workspace: Workspace) -> None:
     _write_entries(workspace, 3)
     entries = workspace.audit.entries(newest_first=False)
-    for earlier, later in zip(entries, entries[1:], strict=False):
+    for earlier, later in itertools.pairwise(entries):
         assert later.previous_hash == earlier.entry_hash
     assert entries[0].previous_hash == "0" * 64
 

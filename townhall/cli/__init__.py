@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from townhall.cli import audit, users
+from townhall.cli import audit, sources, users
 from townhall.cli.common import console, friendly_errors
+from townhall.cli.demo import demo
+from townhall.cli.serve import serve
 from townhall.workspace import Workspace
 
 app = typer.Typer(
@@ -20,6 +22,9 @@ app = typer.Typer(
 )
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="users")
+app.add_typer(sources.app, name="sources")
+app.command("demo")(demo)
+app.command("serve")(serve)
 
 
 @app.command("init")
