@@ -13,6 +13,7 @@ from townhall.catalogue.models import (
     SourceDetail,
     SourceSummary,
 )
+from townhall.catalogue.tagging import MASKED
 from townhall.catalogue.validation import (
     email_is_valid,
     nhs_number_is_valid,
@@ -27,6 +28,7 @@ from townhall.catalogue.validation import (
 
 __all__ = [
     "ALL_TAGS",
+    "MASKED",
     "PERSONAL_TAGS",
     "SPECIAL_CATEGORY_TAGS",
     "TAG_DESCRIPTIONS",

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from townhall.catalogue import MASKED, PERSONAL_TAGS, SPECIAL_CATEGORY_TAGS
+
 
 def number(value: Any) -> str:
     """A count with thousands separators; blank for nothing."""
@@ -113,7 +115,6 @@ def tag_label(tag: Any) -> str:
 
 def tag_colour(tag: Any) -> str:
     """The GOV.UK tag colour for a field tag: red for special category, orange for personal, grey for the rest."""
-    from townhall.catalogue import PERSONAL_TAGS, SPECIAL_CATEGORY_TAGS
 
     if tag in SPECIAL_CATEGORY_TAGS:
         return "govuk-tag--red"
@@ -122,13 +123,9 @@ def tag_colour(tag: Any) -> str:
     return "govuk-tag--grey"
 
 
-# How the catalogue writes a value it hides completely (townhall.catalogue.tagging.MASKED ends like this).
-_HIDDEN_SUFFIX = "(masked)"
-
-
 def split_hidden(values: Any) -> tuple[list[tuple[str, int]], int]:
     """Common values split into those shown (even partly, like "AB1 ***") and how many are hidden completely."""
-    shown = [(value, count) for value, count in values or [] if not str(value).endswith(_HIDDEN_SUFFIX)]
+    shown = [(value, count) for value, count in values or [] if value != MASKED]
     return shown, len(values or []) - len(shown)
 
 
