@@ -6,6 +6,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -103,3 +104,27 @@ def sign_in() -> Callable[..., Response]:
 def token_in() -> Callable[[str], str]:
     """``token_in(html)``: the CSRF token from a page's form."""
     return form_token
+
+
+TENANCY_ROWS = (
+    "tenancy_ref,surname,date_of_birth,postcode,nhs_number,ethnicity,rent_arrears\n"
+    "T0001,Smith,03/04/1980,AB1 2CD,943 476 5919,White British,120.50\n"
+    "T0002,Jones,1975-11-30,ab12cd,,Asian British,0\n"
+    "T0003,Khan,31/02/1990,NOT A POSTCODE,1234567890,,35.00\n"
+    "T0004,O'Brien,12/12/1962,ZZ9 9ZZ,943 476 5919,Black British,\n"
+)
+
+
+def _register_tenancies(workspace: Workspace, folder: Path, name: str) -> str:
+    """Register a small tenancy file with a bad date, a bad postcode and a bad NHS number; returns its name."""
+    csv_file = folder / "tenancies.csv"
+    csv_file.write_text(TENANCY_ROWS, encoding="utf-8")
+    workspace.catalogue.add_source(csv_file, name, owner="Housing services",
+                                   description="Council tenancies with arrears, as exported each month.")
+    return name
+
+
+@pytest.fixture(scope="session")
+def register_tenancies() -> Callable[[Workspace, Path, str], str]:
+    """Registers the shared tenancy test file in a workspace (session-scoped so module fixtures can use it)."""
+    return _register_tenancies

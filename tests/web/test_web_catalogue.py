@@ -15,20 +15,9 @@ RAW_PERSONAL_VALUES = ("Smith", "Jones", "O&#39;Brien", "O'Brien", "943 476 5919
 
 
 @pytest.fixture
-def registered(workspace: Workspace, tmp_path: Path) -> str:
+def registered(workspace: Workspace, tmp_path: Path, register_tenancies) -> str:  # type: ignore[no-untyped-def]
     """A small tenancy file with a bad date, a bad postcode and a bad NHS number, registered as a source."""
-    csv_file = tmp_path / "tenancies.csv"
-    csv_file.write_text(
-        "tenancy_ref,surname,date_of_birth,postcode,nhs_number,ethnicity,rent_arrears\n"
-        "T0001,Smith,03/04/1980,AB1 2CD,943 476 5919,White British,120.50\n"
-        "T0002,Jones,1975-11-30,ab12cd,,Asian British,0\n"
-        "T0003,Khan,31/02/1990,NOT A POSTCODE,1234567890,,35.00\n"
-        "T0004,O'Brien,12/12/1962,ZZ9 9ZZ,943 476 5919,Black British,\n",
-        encoding="utf-8",
-    )
-    workspace.catalogue.add_source(csv_file, SOURCE, owner="Housing services",
-                                   description="Council tenancies with arrears, as exported each month.")
-    return SOURCE
+    return register_tenancies(workspace, tmp_path, SOURCE)
 
 
 def test_the_catalogue_lists_each_source_with_its_sensitivity_and_quality(client, sign_in, people,
