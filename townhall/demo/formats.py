@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from townhall.identity import standardise_nhs_numbers
+
 PERIOD_START = np.datetime64("2019-01-01", "D")
 PERIOD_END = np.datetime64("2026-09-30", "D")
 NOT_A_DATE = np.datetime64("NaT", "D")
@@ -133,15 +135,8 @@ def new_nhs_numbers(count: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def nhs_number_is_valid(numbers: pd.Series) -> pd.Series:
-    """Whether each value (spaces and dashes allowed) is 10 digits with a correct modulus-11 check digit."""
-    cleaned = numbers.fillna("").astype(str).str.replace(r"[\s-]", "", regex=True)
-    shaped = cleaned.str.fullmatch(r"\d{10}").fillna(False).to_numpy(dtype=bool)
-    result = np.zeros(len(cleaned), dtype=bool)
-    if shaped.any():
-        digits = np.frombuffer("".join(cleaned[shaped]).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
-        check = nhs_check_digits(digits[:, :9].astype(np.int64))
-        result[shaped] = (check != 10) & (check == digits[:, 9])
-    return pd.Series(result, index=numbers.index)
+    """Whether each value passes the product's own NHS number check, so 'deliberately wrong' means wrong to it."""
+    return standardise_nhs_numbers(numbers)["nhs_number"].notna()
 
 
 def spaced_nhs_numbers(numbers: np.ndarray, separator: str = " ") -> np.ndarray:
