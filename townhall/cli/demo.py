@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from townhall.cli.common import console, friendly_errors, progress_bar
+
+if TYPE_CHECKING:
+    from townhall.demo.workspace_builder import DemoBuild
 
 
 @friendly_errors
@@ -33,7 +36,7 @@ def demo(
         serve_web_app(build.workspace_path, host=host, port=port)
 
 
-def _print_summary(build) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(build: DemoBuild) -> None:
     """The short summary the issue asks for: sources, rows, sensitive fields, problems, log-ins."""
     console.print(f"\n[bold]Ashbury demo built in {build.workspace_path}[/bold]: {build.residents:,} residents, "
                   f"{len(build.sources)} sources, {build.total_rows:,} rows (seed {build.seed}).")
