@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +38,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.outcome = "failed"
         report.longrepr = f"Browser test skipped in CI, where Chromium must be available: {report.longrepr}"
     return report
+
+
+LINKED_DEMO_RESIDENTS = 1_500
+
+
+@pytest.fixture(scope="session")
+def linked_demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo council, built and linked once per test run (read it; copy it with `linked_demo` to write)."""
+    from townhall.demo.workspace_builder import build_demo_workspace
+    from townhall.identity import link_people
+
+    secrets = tmp_path_factory.mktemp("linked-demo-secrets")
+    previous = os.environ.get("TOWNHALL_SECRETS_DIR")
+    os.environ["TOWNHALL_SECRETS_DIR"] = str(secrets)
+    try:
+        folder = tmp_path_factory.mktemp("linked-demo") / "ashbury"
+        build_demo_workspace(folder, residents=LINKED_DEMO_RESIDENTS, seed=7)
+        with Workspace.open(folder) as built:
+            link_people(built)
+    finally:
+        if previous is None:
+            os.environ.pop("TOWNHALL_SECRETS_DIR", None)
+        else:
+            os.environ["TOWNHALL_SECRETS_DIR"] = previous
+    return folder
+
+
+@pytest.fixture
+def linked_demo(linked_demo_folder: Path, tmp_path: Path) -> Iterator[Workspace]:
+    """A fresh copy of the linked demo council that a test may change."""
+    copy = tmp_path / "ashbury"
+    shutil.copytree(linked_demo_folder, copy)
+    opened = Workspace.open(copy)
+    yield opened
+    opened.close()

@@ -82,6 +82,19 @@ def build_demo_workspace(folder: str | Path, *, residents: int = 10_000, seed: i
     return build
 
 
+# Linkage settings written into the demo's townhall.toml, as a council's analyst would set them.
+DEMO_IDENTITY_SETTINGS = {
+    "opt_out_source": "opt_outs",
+    "threshold": 0.9,
+    "review_band": [0.5, 0.99],
+    "flags": {
+        "Vulnerable person": ["vulnerability_register"],
+        "Children's social care": ["childrens_social_care_referrals"],
+        "Adult social care": ["adult_social_care"],
+    },
+}
+
+
 def _build(folder: Path, residents: int, seed: int, report: Callable[[str, float], None]) -> DemoBuild:
     workspace = Workspace.create(folder, "Ashbury", demo=True)
     try:
@@ -93,6 +106,7 @@ def _build(folder: Path, residents: int, seed: int, report: Callable[[str, float
             "residents": residents, "seed": seed,
             "truth_folder": f"{DEMO_DATA_FOLDER}/truth", "geography_folder": f"{DEMO_DATA_FOLDER}/geography",
         }
+        workspace.config.extra["identity"] = DEMO_IDENTITY_SETTINGS
         workspace.save_config()
         build = DemoBuild(workspace_path=folder, residents=residents, seed=seed)
         for number, source in enumerate(council.sources):

@@ -1,10 +1,14 @@
 """Identity: who is who across the council's systems.
 
-Standardisers (this release) turn names, dates, postcodes, NHS numbers, addresses, phone numbers and email addresses
-into one written form each, for record linkage (Splink) and for search. Linkage, the person and household index and
-cohorts build on them.
+Standardisers turn names, dates, postcodes, NHS numbers, addresses, phone numbers and email addresses into one
+written form each. ``link_people`` links every person-bearing source with Splink into the person and household index
+(``townhall.identity.index``), which the single view, clerical review, tell-us-once and cohorts read.
 """
 
+from townhall.identity.index import IndexNotBuiltError, index_exists, latest_run, opted_out_record_ids
+from townhall.identity.linkage.evaluate import LinkageAccuracy, accuracy, read_truth
+from townhall.identity.linkage.run import LinkageOptions, LinkageSummary, link_people
+from townhall.identity.linkage.sources import SourcePlan, plan_sources
 from townhall.identity.standardise import (
     DATE_PROBLEMS,
     NAME_GROUPS,
@@ -56,9 +60,15 @@ __all__ = [
     "NHS_NUMBER_PROBLEMS",
     "Address",
     "FullName",
+    "IndexNotBuiltError",
+    "LinkageAccuracy",
+    "LinkageOptions",
+    "LinkageSummary",
     "PostcodeParts",
+    "SourcePlan",
     "StandardDate",
     "StandardNhsNumber",
+    "accuracy",
     "address_key",
     "address_keys",
     "canonical_first_name",
@@ -68,13 +78,19 @@ __all__ = [
     "day_month_swaps",
     "first_name_group_lists",
     "first_name_groups",
+    "index_exists",
+    "latest_run",
+    "link_people",
     "name_tokens",
     "nysiis",
     "nysiis_codes",
+    "opted_out_record_ids",
     "parse_address",
     "parse_addresses",
+    "plan_sources",
     "postcode_parts",
     "postcode_parts_frame",
+    "read_truth",
     "split_full_name",
     "split_full_names",
     "standardise_date",

@@ -1,0 +1,420 @@
+"""Link every person-bearing source into people and households with Splink, and write the person index.
+
+``link_people(workspace)`` is what ``townhall link`` runs: standardise, train (u by random sampling, m by EM, no
+labelled data), score pairs, apply reviewers' decisions, cluster at the threshold, group people into households by
+address, leave out everyone who opted out, and replace the index in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from townhall.errors import TownhallError
+from townhall.identity.index import write_index
+from townhall.identity.linkage import model
+from townhall.identity.linkage.prepare import prepare_linkage_input
+from townhall.identity.linkage.sources import SourcePlan, plan_sources
+from townhall.store.files import atomic_write_text
+from townhall.workspace import current_actor
+
+if TYPE_CHECKING:
+    from splink import Linker
+
+    from townhall.workspace import Workspace
+
+Progress = Callable[[str, float], None]
+
+DEFAULT_THRESHOLD = 0.9  # match probability at which two records are taken to be the same person
+DEFAULT_REVIEW_BAND = (0.5, 0.99)  # pairs scored in this band are offered for clerical review
+U_SAMPLE_PAIRS = 2_000_000
+RANDOM_SEED = 2026
+LOWEST_PROBABILITY_KEPT = 0.05
+
+
+@dataclass(frozen=True)
+class LinkageOptions:
+    """The analyst's choices for linkage, from ``[identity]`` in townhall.toml."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    review_band: tuple[float, float] = DEFAULT_REVIEW_BAND
+    opt_out_source: str | None = None
+    settings_file: Path | None = None
+
+    @classmethod
+    def from_workspace(cls, workspace: Workspace, threshold: float | None = None) -> LinkageOptions:
+        """Options from townhall.toml, with an explicit threshold taking precedence."""
+        settings = workspace.config.extra.get("identity", {})
+        chosen = threshold if threshold is not None else float(settings.get("threshold", DEFAULT_THRESHOLD))
+        if not 0 < chosen < 1:
+            raise TownhallError(f"The linkage threshold must be a probability between 0 and 1, not {chosen}.")
+        band = tuple(float(value) for value in settings.get("review_band", DEFAULT_REVIEW_BAND))
+        if len(band) != 2 or not 0 <= band[0] < band[1] <= 1:
+            raise TownhallError("townhall.toml [identity] review_band must be two probabilities, low then high, "
+                                "such as [0.5, 0.99].")
+        settings_file = settings.get("settings_file")
+        return cls(threshold=chosen, review_band=(band[0], band[1]),
+                   opt_out_source=settings.get("opt_out_source") or _guess_opt_out_source(workspace),
+                   settings_file=(workspace.path / settings_file) if settings_file else None)
+
+
+def _guess_opt_out_source(workspace: Workspace) -> str | None:
+    """A source whose name says it lists opt-outs ('opt_outs', 'data_sharing_optouts'), if there is exactly one."""
+    names = [summary.name for summary in workspace.catalogue.list_sources()
+             if "optout" in summary.name.replace("_", "").replace("-", "").lower()]
+    return names[0] if len(names) == 1 else None
+
+
+@dataclass
+class LinkageSummary:
+    """What a linkage run did, in figures a person can check."""
+
+    records: int
+    persons: int
+    households: int
+    opted_out_records: int
+    threshold: float
+    seconds: float
+    sources: list[dict[str, Any]]
+    left_out: list[dict[str, str]]
+    blocking_rules: list[str]
+    pairs_for_review: int
+    decisions_applied: int
+    settings: dict[str, Any] = field(repr=False)
+
+
+def person_key(unique_ids: pd.Series, prefix: str) -> pd.Series:
+    """A short stable id from the smallest record id in a group: 'P-3F9A1C22B0'."""
+    return unique_ids.map(lambda value: f"{prefix}-{hashlib.sha256(value.encode()).hexdigest()[:10].upper()}")
+
+
+class LinkageJob:
+    """One Splink linkage of the stacked standardised records: train, score, then cluster at any threshold."""
+
+    def __init__(self, records: pd.DataFrame, settings: dict[str, Any]) -> None:
+        from splink import DuckDBAPI, Linker
+
+        self.connection = duckdb.connect()
+        self.database = DuckDBAPI(self.connection)
+        self.records = records
+        self.input_table = self.database.register(records)
+        self.linker: Linker = Linker(self.input_table, settings, log_level=logging.ERROR)
+        self.columns = set(records.columns[records.notna().any()])
+        self.predictions: Any = None
+
+    def train(self) -> None:
+        """u-probabilities by random sampling, m-probabilities by EM in sessions not blocked on address."""
+        logging.getLogger("splink").setLevel(logging.ERROR)
+        training = self.linker.training
+        rules = [sql for sql, needs in model.DETERMINISTIC_RULES if set(needs) <= self.columns]
+        if rules:
+            training.estimate_probability_two_random_records_match(rules, recall=0.8)
+        training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=RANDOM_SEED)
+        for sql, needs in model.TRAINING_BLOCKS:
+            if set(needs) <= self.columns:
+                training.estimate_parameters_using_expectation_maximisation(sql)
+
+    def predict(self, lowest_probability: float) -> None:
+        """Score every pair the blocking rules find, keeping those at or above ``lowest_probability``."""
+        self.predictions = self.linker.inference.predict(threshold_match_probability=lowest_probability)
+
+    def edges(self, decisions: pd.DataFrame) -> pd.DataFrame:
+        """Scored pairs with reviewers' decisions applied: 'same' pairs forced in, 'different' pairs taken out."""
+        scored = self.connection.execute(
+            f"select unique_id_l, unique_id_r, match_probability from {self.predictions.physical_name}").df()
+        if decisions.empty:
+            return scored
+        ordered = pd.DataFrame({
+            "unique_id_l": decisions[["left_unique_id", "right_unique_id"]].min(axis=1),
+            "unique_id_r": decisions[["left_unique_id", "right_unique_id"]].max(axis=1),
+            "decision": decisions["decision"],
+        })
+        pair_of = scored[["unique_id_l", "unique_id_r"]].min(axis=1) + "\t" + scored[
+            ["unique_id_l", "unique_id_r"]].max(axis=1)
+        different = set(ordered.loc[ordered["decision"] == "different", "unique_id_l"] + "\t"
+                        + ordered.loc[ordered["decision"] == "different", "unique_id_r"])
+        kept = scored.loc[~pair_of.isin(different)]
+        known = set(self.records["unique_id"])
+        same = ordered.loc[(ordered["decision"] == "same") & ordered["unique_id_l"].isin(known)
+                           & ordered["unique_id_r"].isin(known), ["unique_id_l", "unique_id_r"]]
+        return pd.concat([kept, same.assign(match_probability=1.0)], ignore_index=True)
+
+    def cluster(self, edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
+        """Connected components of the pairs at or above the threshold: unique_id -> cluster (smallest id in it)."""
+        from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+        edge_table = self.database.register(edges)
+        clusters = cluster_pairwise_predictions_at_threshold(
+            self.input_table, edge_table, self.database, "unique_id", threshold_match_probability=threshold)
+        frame = self.connection.execute(
+            f"select unique_id, cluster_id from {clusters.physical_name}").df()
+        clusters.drop_table_from_database_and_remove_from_cache()
+        edge_table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+        smallest = frame.groupby("cluster_id")["unique_id"].transform("min")
+        return pd.DataFrame({"unique_id": frame["unique_id"], "cluster": smallest})
+
+    def trained_settings(self) -> dict[str, Any]:
+        """The model as a Splink settings dictionary, with the trained m and u probabilities."""
+        return self.linker.misc.save_model_to_json()
+
+    def review_pairs(self, band: tuple[float, float]) -> pd.DataFrame:
+        """Pairs scored inside the review band, each with its evidence as JSON for the review page."""
+        low, high = band
+        rows = self.connection.execute(
+            f"select * from {self.predictions.physical_name} "
+            "where match_probability >= ? and match_probability < ?", [low, high]).df()
+        return pd.DataFrame({
+            "left_unique_id": rows["unique_id_l"] if len(rows) else pd.Series(dtype="str"),
+            "right_unique_id": rows["unique_id_r"] if len(rows) else pd.Series(dtype="str"),
+            "match_weight": rows.get("match_weight", pd.Series(dtype="float")),
+            "match_probability": rows.get("match_probability", pd.Series(dtype="float")),
+            "evidence": [json.dumps(item) for item in evidence_of(rows, self.trained_settings())],
+        })
+
+    def close(self) -> None:
+        """Free the in-memory database."""
+        self.connection.close()
+
+
+# Which input columns to show, per comparison, as the values compared.
+_COMPARED_VALUES = {
+    "name": ("first_name", "surname"),
+    "date_of_birth": ("date_of_birth",),
+    "nhs_number": ("nhs_number",),
+    "location": ("uprn", "house_street", "postcode"),
+}
+
+
+def _shown(row: pd.Series, columns: tuple[str, ...], side: str) -> str:
+    values = [row.get(f"{column}_{side}") for column in columns]
+    return " ".join(str(value) for value in values if isinstance(value, str) and value)
+
+
+def evidence_of(rows: pd.DataFrame, settings: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """For each scored pair, the waterfall: the prior, then each comparison's level and match weight."""
+    prior = settings.get("probability_two_random_records_match", 0.0001)
+    start = {"comparison": "starting point", "level": "Two records picked at random",
+             "match_weight": math.log2(prior / (1 - prior)), "left": "", "right": ""}
+    levels: dict[str, dict[int, str]] = {}
+    for comparison in settings["comparisons"]:
+        ordered = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        name = comparison["output_column_name"]
+        levels[name] = {len(ordered) - 1 - position: level.get("label_for_charts", "")
+                        for position, level in enumerate(ordered)}
+        levels[name][-1] = "Missing on one side"
+    result = []
+    for _, row in rows.iterrows():
+        items = [start]
+        for name, labels in levels.items():
+            gamma = int(row.get(f"gamma_{name}", -1))
+            factor = float(row.get(f"bf_{name}", 1.0))
+            factor *= float(row.get(f"bf_tf_adj_{name}", 1.0) or 1.0)
+            items.append({"comparison": name.replace("_", " "), "level": labels.get(gamma, ""),
+                          "match_weight": round(math.log2(factor), 3) if factor > 0 else -99.0,
+                          "left": _shown(row, _COMPARED_VALUES.get(name, ()), "l"),
+                          "right": _shown(row, _COMPARED_VALUES.get(name, ()), "r")})
+        result.append(items)
+    return result
+
+
+def choose_blocking_rules(records: pd.DataFrame, columns: set[str]) -> list[model.CandidateRule]:
+    """Candidate rules the data allow, keeping those whose pair count stays within the budget per record."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    database = DuckDBAPI(duckdb.connect())
+    table = database.register(records[[column for column in records.columns if column != "record_date"]])
+    budget = model.MAXIMUM_COMPARISONS_PER_RECORD * max(len(records), 1)
+    chosen = []
+    for rule in model.candidate_rules_for(columns):
+        counted = count_comparisons_from_blocking_rules(
+            table, blocking_rules=rule.sql, link_type="dedupe_only",
+            record_sample_proportion=1.0 if len(records) < 200_000 else 0.1)
+        if counted[0]["marginal_comparison_count"] <= budget:
+            chosen.append(rule)
+    return chosen
+
+
+def _settings_for(records: pd.DataFrame, options: LinkageOptions) -> tuple[dict[str, Any], list[str]]:
+    """The Splink settings: the analyst's file if townhall.toml names one, else generated from the data."""
+    columns = model.usable_columns(records)
+    if options.settings_file is not None:
+        try:
+            settings = json.loads(options.settings_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise TownhallError(f"Could not read the linkage settings file {options.settings_file}: {error}") from None
+        rules = [rule["blocking_rule"] if isinstance(rule, dict) else rule
+                 for rule in settings.get("blocking_rules_to_generate_predictions", [])]
+        return settings, rules
+    rules = [rule.sql for rule in choose_blocking_rules(records, columns)]
+    if not rules:
+        raise TownhallError("None of the ways of finding likely pairs (same date of birth, same name, same NHS "
+                            "number, same surname and postcode) can be used on these sources.")
+    return model.base_settings(model.comparisons_for(columns), rules), rules
+
+
+def _read_decisions(workspace: Workspace) -> pd.DataFrame:
+    """Reviewers' latest 'same person' / 'different people' decisions."""
+    from townhall.identity.review import review_decisions
+
+    return review_decisions(workspace)
+
+
+def _most_common(frame: pd.DataFrame, group: str, column: str) -> pd.Series:
+    """Per group, the most common non-missing value of a column (ties: the first seen)."""
+    present = frame.loc[frame[column].notna(), [group, column]]
+    counts = present.groupby([group, column], sort=False).size().rename("count").reset_index()
+    counts = counts.sort_values("count", ascending=False, kind="stable").drop_duplicates(group)
+    return counts.set_index(group)[column]
+
+
+def _display_name(name: object) -> object:
+    """A standardised name written for display: "o'brien" -> "O'Brien"."""
+    return name.title() if isinstance(name, str) else name
+
+
+def build_persons(records: pd.DataFrame) -> pd.DataFrame:
+    """Each person's best identity (most common name, date of birth and NHS number; latest address)."""
+    by = "person_id"
+    persons = pd.DataFrame(index=pd.Index(records[by].unique(), name=by))
+    names = records.assign(full=records["first_name"].fillna("") + "\t" + records["surname"].fillna(""))
+    best = _most_common(names, by, "full").str.split("\t", expand=True)
+    persons["first_name"] = best[0].replace("", None).map(_display_name)
+    persons["surname"] = best[1].replace("", None).map(_display_name)
+    persons["date_of_birth"] = _most_common(records, by, "date_of_birth")
+    persons["nhs_number"] = _most_common(records, by, "nhs_number")
+    placed = records.loc[records["address"].notna() | records["postcode"].notna() | records["uprn"].notna()]
+    latest = placed.sort_values(["record_date", "unique_id"], ascending=[False, True], na_position="last",
+                                kind="stable").drop_duplicates(by).set_index(by)
+    persons["address"] = latest["address"]
+    persons["postcode"] = latest["postcode"]
+    persons["uprn"] = latest["uprn"].fillna(_most_common(records, by, "uprn"))
+    persons["house_street"] = latest["house_street"]
+    persons["address_key"] = latest["address_key"]
+    persons["address_withheld"] = records.groupby(by)["address_withheld"].any()
+    persons["record_count"] = records.groupby(by).size()
+    persons["sources"] = records.groupby(by)["source"].agg(lambda values: sorted(set(values)))
+    return persons.reset_index()
+
+
+def build_households(persons: pd.DataFrame, records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """People whose current address is the same property (UPRN, or the same house and street) form a household."""
+    uprn_of_house = _most_common(records.loc[records["uprn"].notna()], "house_street", "uprn")
+    uprn = persons["uprn"].fillna(persons["house_street"].map(uprn_of_house))
+    key = ("U:" + uprn).fillna("A:" + persons["house_street"]).fillna("P:" + persons["person_id"])
+    household_id = person_key(key.groupby(key).transform("min"), "H")
+    members = persons.assign(household_id=household_id, key=key, uprn_filled=uprn)
+    withheld = members.groupby("household_id")["address_withheld"].any()
+    first = members.sort_values("person_id").drop_duplicates("household_id").set_index("household_id")
+    households = pd.DataFrame({
+        "household_id": first.index,
+        "address": first["address"].to_numpy(),
+        "postcode": first["postcode"].to_numpy(),
+        "uprn": first["uprn_filled"].to_numpy(),
+        "address_key": first["address_key"].to_numpy(),
+        "members": members.groupby("household_id").size().reindex(first.index).to_numpy(),
+        "address_withheld": withheld.reindex(first.index).to_numpy(),
+    })
+    return households, household_id
+
+
+def link_people(workspace: Workspace, *, threshold: float | None = None, progress: Progress | None = None,
+                job_callback: Callable[[LinkageJob, pd.DataFrame], None] | None = None) -> LinkageSummary:
+    """Link every person-bearing source, cluster into people and households, and replace the person index.
+
+    ``job_callback`` (used by ``--evaluate``) receives the trained job and the edges before the job is closed.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda _step, _fraction: None)
+    options = LinkageOptions.from_workspace(workspace, threshold)
+    plans = plan_sources(workspace)
+    records, prepared = prepare_linkage_input(
+        workspace, plans, progress=lambda step, fraction: report(step, 0.15 * fraction))
+    if records.empty:
+        raise TownhallError("No registered source holds people's names with a date of birth, NHS number or "
+                            "address, so there is nothing to link. Register sources with 'townhall sources add' "
+                            "and check their field tags.")
+    settings, rules = _settings_for(records, options)
+    report("Estimating the linkage model (no labelled data needed)", 0.15)
+    job = LinkageJob(records, settings)
+    try:
+        job.train()
+        report("Scoring pairs of records", 0.5)
+        job.predict(min(LOWEST_PROBABILITY_KEPT, options.review_band[0], options.threshold))
+        report("Clustering records into people", 0.7)
+        decisions = _read_decisions(workspace)
+        edges = job.edges(decisions)
+        clusters = job.cluster(edges, options.threshold)
+        if job_callback is not None:
+            job_callback(job, edges)
+        pairs = job.review_pairs(options.review_band)
+        trained = job.trained_settings()
+    finally:
+        job.close()
+    report("Building people and households", 0.85)
+    linked = records.merge(clusters, on="unique_id", how="left")
+    linked["cluster"] = linked["cluster"].fillna(linked["unique_id"])
+    linked["person_id"] = person_key(linked["cluster"], "P")
+    confident = edges.loc[edges["match_probability"] >= options.threshold]
+    best_link = pd.concat([confident[["unique_id_l", "match_probability"]].set_axis(["unique_id", "p"], axis=1),
+                           confident[["unique_id_r", "match_probability"]].set_axis(["unique_id", "p"], axis=1)]
+                          ).groupby("unique_id")["p"].max()
+    linked["link_confidence"] = linked["unique_id"].map(best_link)
+    opted_out_people = set(linked.loc[linked["source"] == options.opt_out_source, "person_id"]) \
+        if options.opt_out_source else set()
+    is_opted_out = linked["person_id"].isin(opted_out_people)
+    opted_out = linked.loc[is_opted_out, ["unique_id", "source", "record_id", "row_number"]]
+    kept = linked.loc[~is_opted_out].copy()
+    persons = build_persons(kept)
+    households, household_of_person = build_households(persons, kept)
+    persons["household_id"] = household_of_person.to_numpy()
+    withheld_households = set(households.loc[households["address_withheld"], "household_id"])
+    persons["address_withheld"] = persons["household_id"].isin(withheld_households)
+    kept["household_id"] = kept["person_id"].map(persons.set_index("person_id")["household_id"])
+    kept["record_date"] = kept["record_date"].dt.date
+    kept_ids = set(kept["unique_id"])
+    pairs = pairs.loc[pairs["left_unique_id"].isin(kept_ids) & pairs["right_unique_id"].isin(kept_ids)]
+    sources = [{"source": item.plan.source, "records": len(item.records), "organisations": item.organisations,
+                "too_little_to_link": item.too_little, "fields": item.plan.identity_fields()}
+               for item in prepared]
+    left_out = [{"source": plan.source, "reason": plan.left_out_because} for plan in plans if not plan.linked]
+    report("Writing the person index", 0.95)
+    model_folder = workspace.path / "models" / "linkage"
+    model_folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(model_folder / "model.json", json.dumps(trained, indent=2, default=str))
+    write_index(
+        workspace, records=kept, persons=persons, households=households, pairs=pairs, opted_out=opted_out,
+        run={"finished_at": pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), "run_by": current_actor(),
+             "threshold": options.threshold, "records": len(kept), "persons": len(persons),
+             "households": len(households), "opted_out_records": len(opted_out),
+             "sources": json.dumps(sources), "settings": json.dumps(trained, default=str)})
+    _apply_recorded_moves(workspace)
+    workspace.audit.record(current_actor(), "identity.linked", "person index", details={
+        "records": len(kept), "persons": len(persons), "households": len(households),
+        "opted_out_records": len(opted_out), "threshold": options.threshold, "decisions_applied": len(decisions)})
+    report("Done", 1.0)
+    return LinkageSummary(
+        records=len(kept), persons=len(persons), households=len(households), opted_out_records=len(opted_out),
+        threshold=options.threshold, seconds=time.perf_counter() - started, sources=sources, left_out=left_out,
+        blocking_rules=rules, pairs_for_review=len(pairs), decisions_applied=len(decisions), settings=trained)
+
+
+def _apply_recorded_moves(workspace: Workspace) -> None:
+    """Re-apply tell-us-once changes of address recorded since, so a re-link does not undo them."""
+    from townhall.identity.tell_us_once import apply_recorded_moves
+
+    apply_recorded_moves(workspace)
+
+
+__all__ = ["LinkageJob", "LinkageOptions", "LinkageSummary", "SourcePlan", "build_households", "build_persons",
+           "link_people"]
