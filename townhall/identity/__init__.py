@@ -6,7 +6,7 @@ written form each. ``link_people`` links every person-bearing source with Splink
 """
 
 from townhall.identity.index import IndexNotBuiltError, index_exists, latest_run, opted_out_record_ids
-from townhall.identity.linkage.evaluate import LinkageAccuracy, accuracy, read_truth
+from townhall.identity.linkage.evaluate import LinkageAccuracy, accuracy, link_and_evaluate, read_truth
 from townhall.identity.linkage.run import LinkageOptions, LinkageSummary, link_people
 from townhall.identity.linkage.sources import SourcePlan, plan_sources
 from townhall.identity.standardise import (
@@ -80,6 +80,7 @@ __all__ = [
     "first_name_groups",
     "index_exists",
     "latest_run",
+    "link_and_evaluate",
     "link_people",
     "name_tokens",
     "nysiis",

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from townhall.errors import TownhallError
+from townhall.identity.linkage.run import LinkageJob, LinkageSummary, Progress, link_people
+
+if TYPE_CHECKING:
+    from townhall.workspace import Workspace
 
 THRESHOLDS_SHOWN = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
@@ -85,3 +90,26 @@ def accuracy(clusters: pd.DataFrame, truth: pd.DataFrame, threshold: float) -> L
     return LinkageAccuracy(threshold=threshold, records=int(row[0]), true_pairs=int(row[1]),
                            predicted_pairs=int(row[2]), correct_pairs=int(row[3]),
                            people_exactly_right=float(row[4] or 0.0))
+
+
+def truth_folder_of(workspace: Workspace) -> Path:
+    """The demo's ground-truth folder, as recorded in townhall.toml; a plain error for a real council."""
+    folder = workspace.config.extra.get("demo", {}).get("truth_folder")
+    if not folder:
+        raise TownhallError("This workspace has no ground truth to evaluate linkage against: only the demo council "
+                            "knows who every record is really about. Run 'townhall link' without --evaluate.")
+    return workspace.path / folder
+
+
+def link_and_evaluate(workspace: Workspace, *, threshold: float | None = None,
+                      progress: Progress | None = None) -> tuple[LinkageSummary, list[LinkageAccuracy]]:
+    """Link as ``link_people`` does, then measure accuracy against the truth at the chosen and other thresholds."""
+    truth = read_truth(truth_folder_of(workspace))
+    measured: list[LinkageAccuracy] = []
+
+    def measure(job: LinkageJob, edges: pd.DataFrame) -> None:
+        for shown in sorted({*THRESHOLDS_SHOWN, job.threshold}):
+            measured.append(accuracy(job.cluster(edges, shown), truth, shown))
+
+    summary = link_people(workspace, threshold=threshold, progress=progress, job_callback=measure)
+    return summary, measured

@@ -76,17 +76,19 @@ def name_comparison() -> dict[str, Any]:
 
 
 def date_of_birth_comparison() -> dict[str, Any]:
-    """Dates of birth: exact, day and month swapped, one mistyped digit, within a year."""
+    """Dates of birth: exact, day and month swapped, one mistyped digit; else years of birth (some estimated from
+    an age on the record, as police and ambulance records give): within a year, within three, further apart.
+    A father and son of the same name at the same address are told apart here."""
     return {
         "output_column_name": "date_of_birth",
-        "comparison_description": "Date of birth",
+        "comparison_description": "Date of birth (or age)",
         "comparison_levels": [
-            _null("date_of_birth_l is null or date_of_birth_r is null"),
+            _null("birth_year_l is null or birth_year_r is null"),
             _level("date_of_birth_l = date_of_birth_r", "Same date of birth"),
             _level("date_of_birth_swapped_l = date_of_birth_r", "Day and month swapped"),
             _level("damerau_levenshtein(date_of_birth_l, date_of_birth_r) <= 1", "One digit different"),
-            _level("abs(date_diff('day', cast(date_of_birth_l as date), cast(date_of_birth_r as date))) <= 366",
-                   "Within a year"),
+            _level("abs(birth_year_l - birth_year_r) <= 1", "Born within a year of each other"),
+            _level("abs(birth_year_l - birth_year_r) <= 3", "Born within three years of each other"),
             _ELSE,
         ],
     }
@@ -168,7 +170,7 @@ def comparisons_for(columns: set[str]) -> list[dict[str, Any]]:
     comparisons = []
     if "surname" in columns:
         comparisons.append(name_comparison())
-    if "date_of_birth" in columns:
+    if "birth_year" in columns:
         comparisons.append(date_of_birth_comparison())
     if "nhs_number" in columns:
         comparisons.append(nhs_number_comparison())

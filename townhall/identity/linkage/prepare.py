@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
 LINKAGE_COLUMNS = ("unique_id", "source", "record_id", "row_number", "first_name", "surname", "first_name_group",
-                   "date_of_birth", "date_of_birth_swapped", "nhs_number", "postcode", "address", "address_key",
-                   "house_street", "uprn", "record_date", "address_withheld")
+                   "date_of_birth", "date_of_birth_swapped", "birth_year", "nhs_number", "postcode", "address",
+                   "address_key", "house_street", "uprn", "record_date", "address_withheld")
 ORGANISATION_WORDS = frozenset({
     "ltd", "limited", "llp", "plc", "inc", "cic", "co", "company", "sons", "trust", "council", "services", "group",
     "inn", "store", "stores", "barbers", "solicitors", "cafe", "bar", "restaurant", "shop", "garage", "motors",
@@ -67,9 +67,9 @@ def looks_like_organisation(name: object) -> bool:
 
 def _read_columns(workspace: Workspace, plan: SourcePlan) -> pd.DataFrame:
     """The fields the plan uses, as text, with the spreadsheet row number."""
-    wanted = [name for name in (plan.record_id, plan.first_name, plan.surname, plan.full_name, plan.date_of_birth,
-                                plan.nhs_number, plan.postcode, plan.uprn, plan.record_date, plan.address_withheld)
-              if name]
+    roles = (plan.record_id, plan.first_name, plan.surname, plan.full_name, plan.date_of_birth, plan.age,
+             plan.nhs_number, plan.postcode, plan.uprn, plan.record_date, plan.address_withheld)
+    wanted = [name for name in roles if name]
     wanted += [name for name in plan.address if name not in wanted]
     selected = ", ".join(f"cast({quote_identifier(name)} as varchar) as {quote_identifier(name)}" for name in wanted)
     table = workspace.catalogue.table_name(plan.source)
@@ -122,6 +122,11 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
     swapped = date_of_birth.dt.strftime("%Y-%d-%m").astype("str")
     # Only a real date can be read with day and month swapped.
     swapped = swapped.where((date_of_birth.dt.day <= 12) & (date_of_birth.dt.day != date_of_birth.dt.month))
+    # Year of birth: from the date of birth, else estimated from an age on the record's date (a year either way).
+    age = pd.to_numeric(raw[plan.age], errors="coerce") if plan.age else pd.Series(float("nan"), index=index)
+    age = age.where((age >= 0) & (age < 120))
+    birth_year = date_of_birth.dt.year.astype("Float64").fillna(
+        (record_date.dt.year - age).astype("Float64")).astype("Int64")
     withheld = (raw[plan.address_withheld].str.strip().str.lower().isin(_TRUE_WORDS)
                 if plan.address_withheld else pd.Series(False, index=index))
     records = pd.DataFrame({
@@ -134,6 +139,7 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
         "first_name_group": canonical_first_names(first_name),
         "date_of_birth": birth_text,
         "date_of_birth_swapped": swapped.astype("str"),
+        "birth_year": birth_year,
         "nhs_number": standardise_nhs_numbers(raw[plan.nhs_number])["nhs_number"].astype("str")
         if plan.nhs_number else _empty(index),
         "postcode": postcode,
@@ -146,6 +152,7 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
         "address_withheld": withheld.astype(bool),
     })
     named = (records["first_name"].notna() | records["surname"].notna()).to_numpy()
+    # An age alone (a year either way) is too loose to say who someone is; it only helps alongside other fields.
     identifiable = records[["date_of_birth", "nhs_number", "postcode", "address_key", "uprn"]].notna().any(axis=1)
     keep = ~organisation.to_numpy() & named & identifiable.to_numpy()
     return PreparedSource(plan=plan, records=records.loc[keep].reset_index(drop=True),

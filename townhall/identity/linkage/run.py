@@ -101,9 +101,10 @@ def person_key(unique_ids: pd.Series, prefix: str) -> pd.Series:
 class LinkageJob:
     """One Splink linkage of the stacked standardised records: train, score, then cluster at any threshold."""
 
-    def __init__(self, records: pd.DataFrame, settings: dict[str, Any]) -> None:
+    def __init__(self, records: pd.DataFrame, settings: dict[str, Any], threshold: float = DEFAULT_THRESHOLD) -> None:
         from splink import DuckDBAPI, Linker
 
+        self.threshold = threshold
         self.connection = duckdb.connect()
         self.database = DuckDBAPI(self.connection)
         self.records = records
@@ -189,7 +190,7 @@ class LinkageJob:
 # Which input columns to show, per comparison, as the values compared.
 _COMPARED_VALUES = {
     "name": ("first_name", "surname"),
-    "date_of_birth": ("date_of_birth",),
+    "date_of_birth": ("date_of_birth", "birth_year"),
     "nhs_number": ("nhs_number",),
     "location": ("uprn", "house_street", "postcode"),
 }
@@ -197,7 +198,8 @@ _COMPARED_VALUES = {
 
 def _shown(row: pd.Series, columns: tuple[str, ...], side: str) -> str:
     values = [row.get(f"{column}_{side}") for column in columns]
-    return " ".join(str(value) for value in values if isinstance(value, str) and value)
+    shown = [str(value) for value in values if value is not None and not pd.isna(value) and str(value)]
+    return " ".join(shown[:1] if columns[0] == "date_of_birth" else shown)
 
 
 def evidence_of(rows: pd.DataFrame, settings: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -310,7 +312,7 @@ def build_persons(records: pd.DataFrame) -> pd.DataFrame:
 def build_households(persons: pd.DataFrame, records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """People whose current address is the same property (UPRN, or the same house and street) form a household."""
     uprn_of_house = _most_common(records.loc[records["uprn"].notna()], "house_street", "uprn")
-    uprn = persons["uprn"].fillna(persons["house_street"].map(uprn_of_house))
+    uprn = persons["uprn"].where(persons["uprn"].notna(), persons["house_street"].map(uprn_of_house.to_dict()))
     key = ("U:" + uprn).fillna("A:" + persons["house_street"]).fillna("P:" + persons["person_id"])
     household_id = person_key(key.groupby(key).transform("min"), "H")
     members = persons.assign(household_id=household_id, key=key, uprn_filled=uprn)
@@ -346,7 +348,7 @@ def link_people(workspace: Workspace, *, threshold: float | None = None, progres
                             "and check their field tags.")
     settings, rules = _settings_for(records, options)
     report("Estimating the linkage model (no labelled data needed)", 0.15)
-    job = LinkageJob(records, settings)
+    job = LinkageJob(records, settings, options.threshold)
     try:
         job.train()
         report("Scoring pairs of records", 0.5)

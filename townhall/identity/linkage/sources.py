@@ -34,7 +34,7 @@ RECORD_DATE_WORDS = ("start", "referral", "application", "received", "registered
 # Field-name words that mark the place where something happened rather than where the person lives.
 EVENT_PLACE_WORDS = ("location", "incident", "site", "venue", "scene")
 WITHHELD_WORDS = ("withheld", "confidential address", "address hidden", "do not disclose")
-FIELD_ROLES = ("record_id", "first_name", "surname", "full_name", "date_of_birth", "nhs_number", "postcode",
+FIELD_ROLES = ("record_id", "first_name", "surname", "full_name", "date_of_birth", "age", "nhs_number", "postcode",
                "address", "uprn", "record_date", "address_withheld")
 
 
@@ -49,6 +49,7 @@ class SourcePlan:
     surname: str | None = None
     full_name: str | None = None
     date_of_birth: str | None = None
+    age: str | None = None  # age in years at the record's date, where there is no date of birth
     nhs_number: str | None = None
     postcode: str | None = None
     address: list[str] = field(default_factory=list)
@@ -141,6 +142,8 @@ def plan_source(detail: SourceDetail, overrides: dict[str, Any] | None = None) -
     elif surnames:
         plan.surname = surnames[0].name
     plan.date_of_birth = _first(_fields_tagged(profiles, "date_of_birth"), avoiding=OTHER_PERSON_WORDS)
+    plan.age = next((profile.name for profile in profiles if profile.data_type == "integer"
+                     and _has_word(profile.name, ("age",)) and not _has_word(profile.name, OTHER_PERSON_WORDS)), None)
     plan.nhs_number = _first(_fields_tagged(profiles, "nhs_number"), avoiding=OTHER_PERSON_WORDS)
     addresses = [profile for profile in _fields_tagged(profiles, "address")
                  if not _has_word(profile.name, OTHER_PERSON_WORDS)]

@@ -1,0 +1,84 @@
+"""Splink's own charts of the trained linkage model, saved as standalone HTML (works offline) and PNG.
+
+The match-weights chart shows how much each level of each comparison counts for or against a match; the waterfall
+chart shows, for one pair of records, how their score was built up. The waterfall shows the two records' values,
+so saving one is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from townhall.errors import TownhallError
+from townhall.identity.index import SCHEMA, latest_run, read_index
+from townhall.identity.standardise import canonical_first_names
+from townhall.store.files import atomic_write_bytes, atomic_write_text
+from townhall.workspace import current_actor
+
+if TYPE_CHECKING:
+    from splink import Linker
+
+    from townhall.workspace import Workspace
+
+
+def linkage_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """Index records with the derived columns the linkage model compares (nickname group, house, swapped date)."""
+    rows = records.copy()
+    born = pd.to_datetime(rows["date_of_birth"], errors="coerce")
+    rows["date_of_birth"] = born.dt.strftime("%Y-%m-%d").astype("str")
+    swapped = born.dt.strftime("%Y-%d-%m").astype("str")
+    rows["date_of_birth_swapped"] = swapped.where((born.dt.day <= 12) & (born.dt.day != born.dt.month))
+    rows["birth_year"] = born.dt.year.astype("Int64")
+    rows["first_name_group"] = canonical_first_names(rows["first_name"])
+    rows["house_street"] = rows["address_key"].str.replace(r"\|[^|]*$", "", regex=True).replace("||", pd.NA)
+    return rows.drop(columns=["record_date", "address_withheld", "link_confidence"], errors="ignore")
+
+
+def _linker(workspace: Workspace) -> tuple[Linker, Any, pd.DataFrame]:
+    """A Splink linker over the index records, loaded with the latest run's trained model."""
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    settings = latest_run(workspace).settings
+    records = linkage_rows(read_index(workspace, f"select * from {SCHEMA}.records"))
+    database = DuckDBAPI(duckdb.connect())
+    return Linker(database.register(records), settings, log_level=logging.ERROR), database, records
+
+
+def _save(chart: Any, folder: Path, stem: str) -> list[Path]:
+    """The chart as standalone HTML (scripts inlined, no network needed) and as a PNG picture."""
+    import vl_convert
+
+    html, png = folder / f"{stem}.html", folder / f"{stem}.png"
+    atomic_write_text(html, chart.to_html(inline=True))
+    atomic_write_bytes(png, vl_convert.vegalite_to_png(json.loads(json.dumps(chart.chart_dict, default=str)),
+                                                       scale=2))
+    return [html, png]
+
+
+def save_linkage_charts(workspace: Workspace, folder: Path, *,
+                        pair: tuple[str, str] | None = None) -> list[Path]:
+    """Save the match-weights chart, and the waterfall chart for ``pair`` (two unique ids) if given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    linker, database, records = _linker(workspace)
+    saved = _save(linker.visualisations.match_weights_chart(), folder, "match-weights")
+    if pair is not None:
+        missing = [unique_id for unique_id in pair if unique_id not in set(records["unique_id"])]
+        if missing:
+            raise TownhallError(f"There is no linked record '{missing[0]}'. Give records as source:record id, "
+                                "for example council_tax:CT10004013, as 'townhall identity export' lists them.")
+        # One-row tables keep the columns' types (a missing value in a plain dict would not be text).
+        left, right = (database.register(records.loc[records["unique_id"] == unique_id].reset_index(drop=True))
+                       for unique_id in pair)
+        scored = linker.inference.score_pair(left, right).as_record_list()
+        chart = linker.visualisations.waterfall_chart(scored, filter_nulls=False)
+        stem = "waterfall-" + "-".join(unique_id.replace(":", "_") for unique_id in pair)
+        saved += _save(chart, folder, stem)
+        workspace.audit.record(current_actor(), "link.waterfall_saved", f"{pair[0]} | {pair[1]}",
+                               details={"files": [path.name for path in saved[-2:]]})
+    return saved
