@@ -26,6 +26,15 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+def test_the_demo_links_its_records_into_people_and_shows_how_accurately(built_demo: Path) -> None:
+    from townhall.identity import latest_run
+
+    workspace = Workspace.open(built_demo)
+    run = latest_run(workspace)
+    assert run.persons > 100 and run.households > 50 and run.opted_out_records > 0
+
+
+@pytest.mark.slow
 def test_the_demo_registers_every_generated_source_but_not_the_truth(built_demo: Path) -> None:
     workspace = Workspace.open(built_demo)
     registered = {source.name for source in workspace.catalogue.list_sources()}

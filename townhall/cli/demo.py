@@ -22,13 +22,24 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app when built.")] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    link: Annotated[bool, typer.Option("--link/--no-link",
+                                       help="Link the records into people and households once built.")] = True,
 ) -> None:
-    """Generate the demo council 'Ashbury', register all its sources, create demo users, and serve the web app."""
+    """Generate the demo council 'Ashbury', register all its sources, create demo users, link records into people
+    and households (with accuracy against the demo's ground truth), and serve the web app."""
+    from townhall.cli.link import print_accuracy, print_link_summary
     from townhall.demo.workspace_builder import build_demo_workspace
+    from townhall.identity import link_and_evaluate
+    from townhall.workspace import Workspace
 
     with progress_bar("Building the Ashbury demo") as update:
         build = build_demo_workspace(folder, residents=residents, seed=seed, progress=update)
     _print_summary(build)
+    if link:
+        with Workspace.open(build.workspace_path) as workspace, progress_bar("Linking records") as update:
+            summary, measured = link_and_evaluate(workspace, progress=update)
+        print_link_summary(summary)
+        print_accuracy(measured, summary.threshold)
     if serve:
         from townhall.web import serve as serve_web_app
 

@@ -13,7 +13,7 @@ from townhall.identity import LinkageAccuracy, LinkageSummary, link_and_evaluate
 from townhall.identity.linkage.charts import save_linkage_charts
 
 
-def _print_summary(summary: LinkageSummary) -> None:
+def print_link_summary(summary: LinkageSummary) -> None:
     """What was linked, from which sources, and what was left out and why."""
     table = Table(title="Sources linked", title_justify="left")
     for column in ("Source", "Records linked", "Fields used to match", "Left out"):
@@ -40,7 +40,7 @@ def _print_summary(summary: LinkageSummary) -> None:
                   f"{summary.decisions_applied:,} reviewers' decisions were applied.")
 
 
-def _print_accuracy(measured: list[LinkageAccuracy], chosen: float) -> None:
+def print_accuracy(measured: list[LinkageAccuracy], chosen: float) -> None:
     """Pairwise precision, recall and F1, and people put together exactly right, at each threshold."""
     table = Table(title="Accuracy against the demo's ground truth", title_justify="left")
     for column in ("Threshold", "Precision", "Recall", "F1", "People exactly right", "Pairs predicted",
@@ -73,9 +73,9 @@ def link(
             summary, measured = link_and_evaluate(workspace, threshold=threshold, progress=update)
         else:
             summary, measured = link_people(workspace, threshold=threshold, progress=update), []
-    _print_summary(summary)
+    print_link_summary(summary)
     if measured:
-        _print_accuracy(measured, summary.threshold)
+        print_accuracy(measured, summary.threshold)
 
 
 @friendly_errors

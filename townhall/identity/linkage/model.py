@@ -69,7 +69,7 @@ def name_comparison() -> dict[str, Any]:
                    "Same surname, forename an initial or missing"),
             _level(f"{forename_close}", "Same forename, different surname (a change of name?)"),
             _level(same_surname, "Same surname, different forename", tf_adjustment_column="surname",
-                   tf_adjustment_weight=1.0),
+                   tf_adjustment_weight=1.0, m_probability=0.001, fix_m_probability=True),
             _ELSE,
         ],
     }

@@ -23,6 +23,7 @@ import pandas as pd
 from townhall.errors import TownhallError
 from townhall.identity.index import write_index
 from townhall.identity.linkage import model
+from townhall.identity.linkage.conflicts import split_contradicting_clusters
 from townhall.identity.linkage.prepare import prepare_linkage_input
 from townhall.identity.linkage.sources import SourcePlan, plan_sources
 from townhall.store.files import atomic_write_text
@@ -151,7 +152,8 @@ class LinkageJob:
         return pd.concat([kept, same.assign(match_probability=1.0)], ignore_index=True)
 
     def cluster(self, edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
-        """Connected components of the pairs at or above the threshold: unique_id -> cluster (smallest id in it)."""
+        """Connected components of the pairs at or above the threshold (unique_id -> cluster, the smallest id in
+        it), then clusters whose records contradict each other split again (see ``conflicts``)."""
         from splink.clustering import cluster_pairwise_predictions_at_threshold
 
         edge_table = self.database.register(edges)
@@ -162,7 +164,8 @@ class LinkageJob:
         clusters.drop_table_from_database_and_remove_from_cache()
         edge_table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         smallest = frame.groupby("cluster_id")["unique_id"].transform("min")
-        return pd.DataFrame({"unique_id": frame["unique_id"], "cluster": smallest})
+        connected = pd.DataFrame({"unique_id": frame["unique_id"], "cluster": smallest})
+        return split_contradicting_clusters(connected, edges, self.records, threshold)
 
     def trained_settings(self) -> dict[str, Any]:
         """The model as a Splink settings dictionary, with the trained m and u probabilities."""

@@ -1,0 +1,53 @@
+"""Splitting people that clustering chained together although their records contradict each other."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from townhall.identity.linkage.conflicts import contradicting_pairs, split_contradicting_clusters
+
+
+def _records(*rows: tuple[str, str, str, int | None]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["unique_id", "first_name", "surname", "birth_year"])
+    frame["first_name_group"] = frame["first_name"]
+    frame["birth_year"] = frame["birth_year"].astype("Int64")
+    return frame
+
+
+def _edges(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unique_id_l", "unique_id_r", "match_probability"])
+
+
+def test_a_record_without_a_birth_date_no_longer_joins_a_father_and_son_of_the_same_name() -> None:
+    records = _records(("a:father", "matthew", "campbell", 1981), ("b:no_date", "matthew", "campbell", None),
+                       ("c:son", "matthew", "campbell", 2008), ("d:son_again", "matthew", "campbell", 2008))
+    chained = pd.DataFrame({"unique_id": records["unique_id"], "cluster": "a:father"})
+    edges = _edges(("a:father", "b:no_date", 0.93), ("b:no_date", "c:son", 0.99), ("c:son", "d:son_again", 0.9999))
+    result = split_contradicting_clusters(chained, edges, records, 0.9).set_index("unique_id")["cluster"]
+    # Strongest links first: the son's two records, then the undated record joins the son; the father stays apart.
+    assert result["c:son"] == result["d:son_again"] == result["b:no_date"]
+    assert result["a:father"] != result["c:son"]
+
+
+def test_twins_with_different_forenames_are_two_people_but_nicknames_and_initials_are_not() -> None:
+    records = _records(("a:1", "leah", "morris", 2004), ("b:2", "emily", "morris", 2004),
+                       ("c:3", "l", "morris", 2004), ("d:4", "lea", "morris", 2004))
+    together = pd.DataFrame({"unique_id": records["unique_id"], "cluster": "a:1"})
+    pairs = set(map(tuple, contradicting_pairs(records, together).to_numpy()))
+    assert ("a:1", "b:2") in pairs and ("b:2", "d:4") in pairs
+    assert ("a:1", "c:3") not in pairs and ("a:1", "d:4") not in pairs
+
+
+def test_a_reviewers_same_person_decision_is_never_undone() -> None:
+    records = _records(("a:1", "leah", "morris", 2004), ("b:2", "emily", "morris", 2004))
+    together = pd.DataFrame({"unique_id": records["unique_id"], "cluster": "a:1"})
+    forced = _edges(("a:1", "b:2", 1.0))
+    result = split_contradicting_clusters(together, forced, records, 0.9)
+    assert result["cluster"].nunique() == 1
+
+
+def test_clusters_without_contradictions_are_left_exactly_as_they_were() -> None:
+    records = _records(("a:1", "ann", "lee", 1980), ("b:2", "anne", "lee", 1980), ("c:3", "bob", "ray", 1970))
+    clusters = pd.DataFrame({"unique_id": ["a:1", "b:2", "c:3"], "cluster": ["a:1", "a:1", "c:3"]})
+    result = split_contradicting_clusters(clusters, _edges(("a:1", "b:2", 0.95)), records, 0.9)
+    pd.testing.assert_frame_equal(result, clusters)

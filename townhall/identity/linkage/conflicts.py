@@ -1,0 +1,101 @@
+"""Split people that connected-components clustering chained together although their records contradict each other.
+
+Clustering joins every pair above the threshold, so one record without a date of birth ("Matthew Campbell" on a
+council-tax account) can join a father and his son of the same name into one person. A reviewer would never accept
+a person whose records were born twenty years apart, or who is "Leah" in one record and "Emily" in another on the
+same birthday (twins). So, inside each cluster that holds such a contradiction, the records are joined again
+strongest link first, and a link is skipped when it would put two contradicting records in one person.
+
+Two records contradict each other when their years of birth are more than ``BIRTH_YEARS_APART`` apart, or when
+their forenames are clearly different: neither is an initial, they are not nickname variants, they are not a
+swapped forename and surname, and they are not similar spellings (Jaro-Winkler under ``DIFFERENT_FORENAMES``).
+A reviewer's "same person" decision overrides both.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+BIRTH_YEARS_APART = 5
+DIFFERENT_FORENAMES = 0.7
+
+
+def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of records in the same cluster that cannot be the same person (unique_id_l < unique_id_r)."""
+    connection = duckdb.connect()
+    try:
+        members = clusters.merge(records[["unique_id", "first_name", "surname", "first_name_group", "birth_year"]],
+                                 on="unique_id")
+        connection.register("members", members)
+        return connection.execute(f"""
+            with sized as (select *, count(*) over (partition by cluster) as size from members)
+            select l.unique_id as unique_id_l, r.unique_id as unique_id_r
+            from sized l join sized r on l.cluster = r.cluster and l.unique_id < r.unique_id
+            where l.size > 1 and (
+                abs(l.birth_year - r.birth_year) > {BIRTH_YEARS_APART}
+                or (length(l.first_name) > 1 and length(r.first_name) > 1
+                    and l.first_name_group is distinct from r.first_name_group
+                    and coalesce(l.first_name <> r.surname, true)
+                    and jaro_winkler_similarity(l.first_name, r.first_name) < {DIFFERENT_FORENAMES}))
+        """).df()
+    finally:
+        connection.close()
+
+
+class _Groups:
+    """Union-find over records, refusing unions that would put a contradicting pair together."""
+
+    def __init__(self, ids: list[str], cannot: set[tuple[str, str]]) -> None:
+        self.parent = {unique_id: unique_id for unique_id in ids}
+        self.members = {unique_id: {unique_id} for unique_id in ids}
+        self.cannot = cannot
+
+    def find(self, unique_id: str) -> str:
+        root = unique_id
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[unique_id] != root:
+            self.parent[unique_id], unique_id = root, self.parent[unique_id]
+        return root
+
+    def join(self, left: str, right: str) -> None:
+        first, second = self.find(left), self.find(right)
+        if first == second:
+            return
+        for one in self.members[first]:
+            for other in self.members[second]:
+                if (min(one, other), max(one, other)) in self.cannot:
+                    return
+        if len(self.members[first]) < len(self.members[second]):
+            first, second = second, first
+        self.parent[second] = first
+        self.members[first] |= self.members.pop(second)
+
+
+def split_contradicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, records: pd.DataFrame,
+                                 threshold: float) -> pd.DataFrame:
+    """Re-join the records of clusters holding a contradiction, strongest link first, never joining a
+    contradicting pair; other clusters are returned unchanged. Forced links (probability 1) are never refused."""
+    cannot = contradicting_pairs(records, clusters)
+    if cannot.empty:
+        return clusters
+    forced = edges.loc[edges["match_probability"] >= 1.0]
+    forced_pairs = set(zip(forced[["unique_id_l", "unique_id_r"]].min(axis=1),
+                           forced[["unique_id_l", "unique_id_r"]].max(axis=1), strict=True))
+    cannot_pairs = set(zip(cannot["unique_id_l"], cannot["unique_id_r"], strict=True)) - forced_pairs
+    cluster_of = clusters.set_index("unique_id")["cluster"]
+    affected = set(cluster_of.loc[cannot["unique_id_l"]])
+    inside = clusters.loc[clusters["cluster"].isin(affected), "unique_id"]
+    ids = set(inside)
+    strong = edges.loc[(edges["match_probability"] >= threshold) & edges["unique_id_l"].isin(ids)
+                       & edges["unique_id_r"].isin(ids)].sort_values("match_probability", ascending=False,
+                                                                      kind="stable")
+    groups = _Groups(sorted(ids), cannot_pairs)
+    for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+        groups.join(left, right)
+    new_cluster = {unique_id: min(groups.members[groups.find(unique_id)]) for unique_id in ids}
+    result = clusters.copy()
+    is_inside = result["unique_id"].isin(ids)
+    result.loc[is_inside, "cluster"] = result.loc[is_inside, "unique_id"].map(new_cluster)
+    return result
