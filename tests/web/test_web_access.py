@@ -89,7 +89,7 @@ def test_practitioners_may_not_see_the_catalogue_or_the_audit_log(client, sign_i
         assert "You do not have permission to see this page" in response.text
         assert "Your role is practitioner" in response.text
     home = client.get("/")
-    assert "There is nothing for the practitioner role in townhall yet" in home.text
+    assert 'href="/people"' in home.text  # their single view
 
 
 @pytest.mark.parametrize(("role", "catalogue", "audit"), [

@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 
 from townhall.cli import audit, sources, users
+from townhall.cli import cohort as cohort_cli
+from townhall.cli import identity as identity_cli
 from townhall.cli.common import console, friendly_errors
 from townhall.cli.demo import demo
+from townhall.cli.link import link, link_charts
 from townhall.cli.serve import serve
 from townhall.workspace import Workspace
 
@@ -23,8 +26,12 @@ app = typer.Typer(
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="users")
 app.add_typer(sources.app, name="sources")
+app.add_typer(cohort_cli.app, name="cohort")
+app.add_typer(identity_cli.app, name="identity")
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.command("link")(link)
+app.command("link-charts")(link_charts)
 
 
 @app.command("init")

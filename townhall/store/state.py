@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Engine, Integer, String, Text, create_engine, event, text
+from sqlalchemy import Date, DateTime, Engine, Integer, String, Text, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 
@@ -56,6 +56,39 @@ class AuditHeadRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_count: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LinkReviewRecord(Base):
+    """A reviewer's decision that two linked records are, or are not, the same person; the latest per pair wins."""
+
+    __tablename__ = "link_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Index record ids ("<source>:<record id>"), stored with left < right so each pair has one spelling.
+    left_unique_id: Mapped[str] = mapped_column(String(300), index=True)
+    right_unique_id: Mapped[str] = mapped_column(String(300), index=True)
+    decision: Mapped[str] = mapped_column(String(20))  # "same" or "different"
+    reviewer: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AddressChangeRecord(Base):
+    """A change of address told to the council once ("tell us once"), kept so it outlives each re-link."""
+
+    __tablename__ = "address_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(30), index=True)  # as it was when the move was recorded
+    # JSON list of the person's index record ids ("<source>:<record id>"): the key that survives a re-link.
+    record_unique_ids: Mapped[str] = mapped_column(Text)
+    new_address: Mapped[str] = mapped_column(Text)
+    postcode: Mapped[str] = mapped_column(String(10))
+    uprn: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    effective_date: Mapped[date] = mapped_column(Date)
+    address_withheld: Mapped[bool] = mapped_column(default=False)  # the person's address was withheld at the time
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 _SQLITE_APPEND_ONLY_TRIGGERS = (

@@ -57,12 +57,53 @@ CAPABILITIES: list[Capability] = [
         router="townhall.web.routers.catalogue:router",
     ),
     Capability(
+        key="people",
+        title="Find a person",
+        description="Find a resident and see who they live with, their flags, and every contact council services "
+                    "have had with them, with how sure each link is.",
+        href="/people",
+        # Case work needs it; governance checks what was seen and why. Analysts and managers work with aggregates,
+        # and administrators run accounts and settings: none has a purpose that needs one person's record.
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE),
+        router="townhall.web.routers.people:router",
+    ),
+    Capability(
         key="audit",
         title="Audit log",
         description="Check who saw or changed what and when, and confirm that no entry in the log has been altered.",
         href="/audit",
         roles=AUDIT_ROLES,
         router="townhall.web.routers.audit:router",
+    ),
+    # Reviewers of linkage quality: analysts run linkage, governance answers for its accuracy; practitioners and
+    # managers never see source records side by side.
+    Capability(
+        key="link_review",
+        title="Review links",
+        description="Check pairs of records the linking model was unsure about, side by side with its evidence, "
+                    "and decide whether they are the same person.",
+        href="/identity/review",
+        roles=(Role.ANALYST, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.review:router",
+    ),
+    Capability(
+        key="tell_us_once",
+        title="Change of address",
+        description="Record a resident's new address once and give every department that holds them a notice of "
+                    "the records to update.",
+        href="/identity/move",
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.tell_us_once:router",
+    ),
+    Capability(
+        key="cohorts",
+        title="Cohorts",
+        description="See how many households meet criteria across services, such as Troubled Families, by "
+                    "criterion and by ward, with small numbers protected.",
+        href="/cohorts",
+        # Everyone may see protected counts; the router shows the household list only to the case roles.
+        roles=(Role.ANALYST, Role.PRACTITIONER, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN),
+        router="townhall.web.routers.cohorts:router",
     ),
 ]
 
