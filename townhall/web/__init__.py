@@ -5,13 +5,26 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from townhall.web.app import create_app
 from townhall.web.assets import AssetsNotBuiltError
 from townhall.web.capabilities import CAPABILITIES, Capability
 
-__all__ = ["CAPABILITIES", "AssetsNotBuiltError", "Capability", "create_app", "serve"]
+__all__ = ["CAPABILITIES", "AssetsNotBuiltError", "Capability", "QueryStringsLeftOut", "create_app", "serve"]
+
+
+class QueryStringsLeftOut(logging.Filter):
+    """Write request paths to the access log without their query strings, which can hold search terms (names,
+    dates of birth) from the JSON API: personal data is never logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            arguments = list(record.args)
+            arguments[2] = arguments[2].split("?", 1)[0]
+            record.args = tuple(arguments)
+        return True
 
 
 def serve(workspace_path: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -19,4 +32,5 @@ def serve(workspace_path: Path, host: str = "127.0.0.1", port: int = 8000) -> No
     import uvicorn
 
     app = create_app(workspace_path)
+    logging.getLogger("uvicorn.access").addFilter(QueryStringsLeftOut())
     uvicorn.run(app, host=host, port=port, server_header=False, proxy_headers=False, log_level="info")
