@@ -29,8 +29,8 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_demo_links_its_records_into_people_and_shows_how_accurately(built_demo: Path) -> None:
     from townhall.identity import latest_run
 
-    workspace = Workspace.open(built_demo)
-    run = latest_run(workspace)
+    with Workspace.open(built_demo) as workspace:
+        run = latest_run(workspace)
     assert run.persons > 100 and run.households > 50 and run.opted_out_records > 0
 
 

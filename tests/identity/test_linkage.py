@@ -143,3 +143,22 @@ def test_link_refuses_plainly_when_no_source_holds_people(workspace: Workspace, 
     workspace.catalogue.add_source(readings, "readings")
     with pytest.raises(TownhallError, match="nothing to link"):
         link_people(workspace)
+
+
+def test_the_evidence_kept_for_review_adds_up_to_each_pairs_match_weight(linked_demo: Workspace) -> None:
+    import json
+
+    pairs = read_index(linked_demo, "select match_weight, evidence from identity.pairs")
+    assert len(pairs) > 0
+    for weight, evidence in zip(pairs["match_weight"], pairs["evidence"], strict=True):
+        items = json.loads(evidence)
+        assert items[0]["comparison"] == "starting point"
+        assert {item["comparison"] for item in items[1:]} >= {"name", "date of birth", "location"}
+        assert sum(item["match_weight"] for item in items) == pytest.approx(weight, abs=0.01)
+
+
+def test_school_records_are_dated_by_the_start_of_their_school_year(linked_demo: Workspace) -> None:
+    assert _plans(linked_demo)["school_attendance"].record_date == "academic_year"
+    dates = read_index(linked_demo, "select distinct record_date from identity.records "
+                                    "where source = 'school_attendance'")["record_date"]
+    assert len(dates) > 1 and all(day.month == 9 and day.day == 1 for day in pd.to_datetime(dates))

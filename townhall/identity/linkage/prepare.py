@@ -65,6 +65,13 @@ def looks_like_organisation(name: object) -> bool:
     return bool(words & ORGANISATION_WORDS) or "&" in name
 
 
+def school_year_starts(values: pd.Series) -> pd.Series:
+    """'2024/25' or '2024-2025' -> 1 September 2024 (the start of the school year); anything else -> missing."""
+    start = pd.to_numeric(values.str.extract(r"^\s*((?:19|20)\d\d)\s*[/-]\s*\d{2,4}\s*$")[0], errors="coerce")
+    text = start.astype("Int64").astype("str").where(start.notna()) + "-09-01"
+    return pd.to_datetime(text, errors="coerce").astype("datetime64[s]")
+
+
 def _read_columns(workspace: Workspace, plan: SourcePlan) -> pd.DataFrame:
     """The fields the plan uses, as text, with the spreadsheet row number."""
     roles = (plan.record_id, plan.first_name, plan.surname, plan.full_name, plan.date_of_birth, plan.age,
@@ -117,6 +124,8 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
                      if plan.date_of_birth else pd.Series(pd.NaT, index=index, dtype="datetime64[s]"))
     record_date = (standardise_dates(raw[plan.record_date])["date"]
                    if plan.record_date else pd.Series(pd.NaT, index=index, dtype="datetime64[s]"))
+    if plan.record_date:
+        record_date = record_date.fillna(school_year_starts(raw[plan.record_date]))
     record_id = raw[plan.record_id].astype("str") if plan.record_id else raw["_row_number"].astype("str")
     birth_text = date_of_birth.dt.strftime("%Y-%m-%d").astype("str")
     swapped = date_of_birth.dt.strftime("%Y-%d-%m").astype("str")

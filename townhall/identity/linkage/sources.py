@@ -121,7 +121,11 @@ def _record_date(detail: SourceDetail, date_of_birth: str | None) -> str | None:
         for profile in dates:
             if _has_word(profile.name, (word,)):
                 return profile.name
-    return dates[0].name if dates else None
+    if dates:
+        return dates[0].name
+    # A school year ("2024/25") dates a record to the start of that year, when there is nothing better.
+    return next((profile.name for profile in detail.field_profiles
+                 if profile.data_type == "text" and _has_word(profile.name, ("academic year", "school year"))), None)
 
 
 def plan_source(detail: SourceDetail, overrides: dict[str, Any] | None = None) -> SourcePlan:
