@@ -7,6 +7,8 @@ each open, work and close, so neither locks the other out for long.
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,14 @@ _LOCK_RETRY_SECONDS = 10.0
 def quote_identifier(name: str) -> str:
     """Quote a table or column name for DuckDB SQL, doubling any embedded quotes."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for working tables (linkage, evaluation) that spills to the system's temporary folder,
+    never to a ``.tmp`` folder in whatever folder the command was run from."""
+    spill = Path(tempfile.gettempdir()) / f"townhall-spill-{os.getpid()}"
+    spill.mkdir(exist_ok=True)
+    return duckdb.connect(config={"temp_directory": str(spill)})
 
 
 class AnalyticsStore:

@@ -17,6 +17,7 @@ import pandas as pd
 from townhall.errors import TownhallError
 from townhall.identity.index import SCHEMA, latest_run, read_index
 from townhall.identity.standardise import canonical_first_names
+from townhall.store.analytics import scratch_connection
 from townhall.store.files import atomic_write_bytes, atomic_write_text
 from townhall.workspace import current_actor
 
@@ -41,12 +42,11 @@ def linkage_rows(records: pd.DataFrame) -> pd.DataFrame:
 
 def _linker(workspace: Workspace) -> tuple[Linker, Any, pd.DataFrame]:
     """A Splink linker over the index records, loaded with the latest run's trained model."""
-    import duckdb
     from splink import DuckDBAPI, Linker
 
     settings = latest_run(workspace).settings
     records = linkage_rows(read_index(workspace, f"select * from {SCHEMA}.records"))
-    database = DuckDBAPI(duckdb.connect())
+    database = DuckDBAPI(scratch_connection())
     return Linker(database.register(records), settings, log_level=logging.ERROR), database, records
 
 

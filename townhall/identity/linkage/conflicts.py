@@ -14,8 +14,9 @@ A reviewer's "same person" decision overrides both.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
+
+from townhall.store.analytics import scratch_connection
 
 BIRTH_YEARS_APART = 5
 DIFFERENT_FORENAMES = 0.7
@@ -23,7 +24,7 @@ DIFFERENT_FORENAMES = 0.7
 
 def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
     """Pairs of records in the same cluster that cannot be the same person (unique_id_l < unique_id_r)."""
-    connection = duckdb.connect()
+    connection = scratch_connection()
     try:
         members = clusters.merge(records[["unique_id", "first_name", "surname", "first_name_group", "birth_year"]],
                                  on="unique_id")

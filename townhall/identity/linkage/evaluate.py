@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from townhall.errors import TownhallError
 from townhall.identity.linkage.run import LinkageJob, LinkageSummary, Progress, link_people
+from townhall.store.analytics import scratch_connection
 
 if TYPE_CHECKING:
     from townhall.workspace import Workspace
@@ -66,7 +66,7 @@ def read_truth(truth_folder: Path) -> pd.DataFrame:
 
 def accuracy(clusters: pd.DataFrame, truth: pd.DataFrame, threshold: float) -> LinkageAccuracy:
     """Compare a clustering (unique_id, cluster) with the truth (unique_id, person), counting pairs in DuckDB."""
-    connection = duckdb.connect()
+    connection = scratch_connection()
     try:
         connection.register("clusters", clusters[["unique_id", "cluster"]])
         connection.register("truth", truth[["unique_id", "person"]])

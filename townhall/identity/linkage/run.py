@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
 
 from townhall.errors import TownhallError
@@ -26,6 +25,7 @@ from townhall.identity.linkage import model
 from townhall.identity.linkage.conflicts import split_contradicting_clusters
 from townhall.identity.linkage.prepare import prepare_linkage_input
 from townhall.identity.linkage.sources import SourcePlan, plan_sources
+from townhall.store.analytics import scratch_connection
 from townhall.store.files import atomic_write_text
 from townhall.workspace import current_actor
 
@@ -106,7 +106,7 @@ class LinkageJob:
         from splink import DuckDBAPI, Linker
 
         self.threshold = threshold
-        self.connection = duckdb.connect()
+        self.connection = scratch_connection()
         self.database = DuckDBAPI(self.connection)
         self.records = records
         self.input_table = self.database.register(records)
@@ -255,7 +255,7 @@ def choose_blocking_rules(records: pd.DataFrame, columns: set[str]) -> list[mode
     from splink import DuckDBAPI
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
-    database = DuckDBAPI(duckdb.connect())
+    database = DuckDBAPI(scratch_connection())
     table = database.register(records[[column for column in records.columns if column != "record_date"]])
     budget = model.MAXIMUM_COMPARISONS_PER_RECORD * max(len(records), 1)
     chosen = []
