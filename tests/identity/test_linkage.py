@@ -162,3 +162,23 @@ def test_school_records_are_dated_by_the_start_of_their_school_year(linked_demo:
     dates = read_index(linked_demo, "select distinct record_date from identity.records "
                                     "where source = 'school_attendance'")["record_date"]
     assert len(dates) > 1 and all(day.month == 9 and day.day == 1 for day in pd.to_datetime(dates))
+
+
+def test_reviewers_decisions_are_respected_on_the_next_run(linked_demo: Workspace) -> None:
+    from townhall.identity.review import record_review_decision
+
+    together = read_index(linked_demo, """
+        select min(unique_id) as left_id, max(unique_id) as right_id from identity.records
+        group by person_id having count(*) = 2 order by person_id limit 1""").iloc[0]
+    apart = read_index(linked_demo, """
+        select a.unique_id as left_id, b.unique_id as right_id from identity.records a, identity.records b
+        where a.person_id < b.person_id and a.source = 'council_tax' and b.source = 'benefits'
+        order by a.unique_id, b.unique_id limit 1""").iloc[0]
+    record_review_decision(linked_demo, together.left_id, together.right_id, "different", reviewer="asha")
+    record_review_decision(linked_demo, apart.left_id, apart.right_id, "same", reviewer="asha")
+    summary = link_people(linked_demo)
+    assert summary.decisions_applied == 2
+    person_of = read_index(linked_demo, "select unique_id, person_id from identity.records").set_index(
+        "unique_id")["person_id"]
+    assert person_of[together.left_id] != person_of[together.right_id]
+    assert person_of[apart.left_id] == person_of[apart.right_id]
