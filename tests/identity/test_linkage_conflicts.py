@@ -7,10 +7,14 @@ import pandas as pd
 from townhall.identity.linkage.conflicts import contradicting_pairs, split_contradicting_clusters
 
 
-def _records(*rows: tuple[str, str, str, int | None]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["unique_id", "first_name", "surname", "birth_year"])
+def _records(*rows: tuple[str, str, str, int | None] | tuple[str, str, str, int | None, str]) -> pd.DataFrame:
+    """Records as (unique id, forename, surname, year of birth[, date of birth])."""
+    frame = pd.DataFrame([(*row, None)[:5] for row in rows],
+                         columns=["unique_id", "first_name", "surname", "birth_year", "date_of_birth"])
     frame["first_name_group"] = frame["first_name"]
     frame["birth_year"] = frame["birth_year"].astype("Int64")
+    born = pd.to_datetime(frame["date_of_birth"])
+    frame["date_of_birth_swapped"] = born.dt.strftime("%Y-%d-%m").where(born.dt.day <= 12)
     return frame
 
 
@@ -51,3 +55,16 @@ def test_clusters_without_contradictions_are_left_exactly_as_they_were() -> None
     clusters = pd.DataFrame({"unique_id": ["a:1", "b:2", "c:3"], "cluster": ["a:1", "a:1", "c:3"]})
     result = split_contradicting_clusters(clusters, _edges(("a:1", "b:2", 0.95)), records, 0.9)
     pd.testing.assert_frame_equal(result, clusters)
+
+
+def test_brothers_and_sisters_with_one_forename_are_apart_but_a_swapped_or_mistyped_date_is_not() -> None:
+    records = _records(("a:1", "emily", "fletcher", 2006, "2006-05-11"),
+                       ("b:2", "emily", "fletcher", 2007, "2007-08-23"),
+                       ("c:3", "emily", "fletcher", 2006, "2006-11-05"),
+                       ("d:4", "emily", "fletcher", 2008, "2006-05-11"))
+    records.loc[3, "date_of_birth"] = "2008-05-11"  # the year mistyped by one character
+    together = pd.DataFrame({"unique_id": records["unique_id"], "cluster": "a:1"})
+    pairs = set(map(tuple, contradicting_pairs(records, together).to_numpy()))
+    assert ("a:1", "b:2") in pairs
+    assert ("a:1", "c:3") not in pairs  # day and month swapped
+    assert ("a:1", "d:4") not in pairs  # one character different

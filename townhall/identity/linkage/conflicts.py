@@ -6,10 +6,12 @@ a person whose records were born twenty years apart, or who is "Leah" in one rec
 same birthday (twins). So, inside each cluster that holds such a contradiction, the records are joined again
 strongest link first, and a link is skipped when it would put two contradicting records in one person.
 
-Two records contradict each other when their years of birth are more than ``BIRTH_YEARS_APART`` apart, or when
-their forenames are clearly different: neither is an initial, they are not nickname variants, they are not a
-swapped forename and surname, and they are not similar spellings (Jaro-Winkler under ``DIFFERENT_FORENAMES``).
-A reviewer's "same person" decision overrides both.
+Two records contradict each other when their years of birth are more than ``BIRTH_YEARS_APART`` apart; when both
+have a full date of birth in different years that is neither one mistyped character nor day and month swapped
+(brothers and sisters with one forename); or when their forenames are clearly different: neither is an initial,
+they are not nickname variants, they are not a swapped forename and surname, and they are not similar spellings
+(Jaro-Winkler under ``DIFFERENT_FORENAMES``).
+A reviewer's "same person" decision overrides all of these.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
     """Pairs of records in the same cluster that cannot be the same person (unique_id_l < unique_id_r)."""
     connection = scratch_connection()
     try:
-        members = clusters.merge(records[["unique_id", "first_name", "surname", "first_name_group", "birth_year"]],
+        members = clusters.merge(records[["unique_id", "first_name", "surname", "first_name_group", "birth_year",
+                                          "date_of_birth", "date_of_birth_swapped"]],
                                  on="unique_id")
         connection.register("members", members)
         return connection.execute(f"""
@@ -35,6 +38,8 @@ def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
             from sized l join sized r on l.cluster = r.cluster and l.unique_id < r.unique_id
             where l.size > 1 and (
                 abs(l.birth_year - r.birth_year) > {BIRTH_YEARS_APART}
+                or (l.birth_year <> r.birth_year and damerau_levenshtein(l.date_of_birth, r.date_of_birth) > 1
+                    and l.date_of_birth_swapped is distinct from r.date_of_birth)
                 or (length(l.first_name) > 1 and length(r.first_name) > 1
                     and l.first_name_group is distinct from r.first_name_group
                     and coalesce(l.first_name <> r.surname, true)
@@ -90,8 +95,9 @@ def split_contradicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, re
     inside = clusters.loc[clusters["cluster"].isin(affected), "unique_id"]
     ids = set(inside)
     strong = edges.loc[(edges["match_probability"] >= threshold) & edges["unique_id_l"].isin(ids)
-                       & edges["unique_id_r"].isin(ids)].sort_values("match_probability", ascending=False,
-                                                                      kind="stable")
+                       & edges["unique_id_r"].isin(ids)]
+    # Strongest first; equal scores in record-id order, so the same scores always give the same people.
+    strong = strong.sort_values(["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
     groups = _Groups(sorted(ids), cannot_pairs)
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
         groups.join(left, right)

@@ -41,6 +41,16 @@ DEFAULT_REVIEW_BAND = (0.5, 0.99)  # pairs scored in this band are offered for c
 U_SAMPLE_PAIRS = 2_000_000
 RANDOM_SEED = 2026
 LOWEST_PROBABILITY_KEPT = 0.05
+# Each EM session trains on at most this many pairs: at a million residents "same date of birth" alone gives 150
+# million, more than memory holds; a sample this size estimates the m-probabilities as well.
+EM_MAXIMUM_PAIRS = 5_000_000
+# Scoring is split into chunks of about this many records a side, so memory stays flat as the council grows.
+RECORDS_PER_SCORING_CHUNK = 400_000
+
+
+def scoring_chunks(records: int) -> int:
+    """How many chunks each side of the scoring join is split into (1 for all but the largest councils)."""
+    return max(1, math.ceil(records / RECORDS_PER_SCORING_CHUNK))
 
 
 @dataclass(frozen=True)
@@ -124,11 +134,14 @@ class LinkageJob:
         training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=RANDOM_SEED)
         for sql, needs in model.TRAINING_BLOCKS:
             if set(needs) <= self.columns:
-                training.estimate_parameters_using_expectation_maximisation(sql)
+                training.estimate_parameters_using_expectation_maximisation(sql, max_pairs=EM_MAXIMUM_PAIRS)
 
     def predict(self, lowest_probability: float) -> None:
         """Score every pair the blocking rules find, keeping those at or above ``lowest_probability``."""
-        self.predictions = self.linker.inference.predict(threshold_match_probability=lowest_probability)
+        chunks = scoring_chunks(len(self.records))
+        self.predictions = self.linker.inference.predict(
+            threshold_match_probability=lowest_probability,
+            **({"num_chunks_left": chunks, "num_chunks_right": chunks} if chunks > 1 else {}))
 
     def edges(self, decisions: pd.DataFrame) -> pd.DataFrame:
         """Scored pairs with reviewers' decisions applied: 'same' pairs forced in, 'different' pairs taken out."""
@@ -326,7 +339,8 @@ def build_persons(records: pd.DataFrame) -> pd.DataFrame:
     persons["address_key"] = latest["address_key"]
     persons["address_withheld"] = records.groupby(by)["address_withheld"].any()
     persons["record_count"] = records.groupby(by).size()
-    persons["sources"] = records.groupby(by)["source"].agg(lambda values: sorted(set(values)))
+    distinct_sources = records[[by, "source"]].drop_duplicates().sort_values([by, "source"])
+    persons["sources"] = distinct_sources.groupby(by, sort=False)["source"].agg(list)
     return persons.reset_index()
 
 
