@@ -16,6 +16,7 @@ import pandas as pd
 
 from townhall.errors import TownhallError
 from townhall.identity.index import SCHEMA, latest_run, read_index
+from townhall.identity.linkage.prepare import house_and_street, swapped_day_and_month
 from townhall.identity.standardise import canonical_first_names
 from townhall.store.analytics import scratch_connection
 from townhall.store.files import atomic_write_bytes, atomic_write_text
@@ -32,11 +33,10 @@ def linkage_rows(records: pd.DataFrame) -> pd.DataFrame:
     rows = records.copy()
     born = pd.to_datetime(rows["date_of_birth"], errors="coerce")
     rows["date_of_birth"] = born.dt.strftime("%Y-%m-%d").astype("str")
-    swapped = born.dt.strftime("%Y-%d-%m").astype("str")
-    rows["date_of_birth_swapped"] = swapped.where((born.dt.day <= 12) & (born.dt.day != born.dt.month))
+    rows["date_of_birth_swapped"] = swapped_day_and_month(born)
     rows["birth_year"] = born.dt.year.astype("Int64")
     rows["first_name_group"] = canonical_first_names(rows["first_name"])
-    rows["house_street"] = rows["address_key"].str.replace(r"\|[^|]*$", "", regex=True).replace("||", pd.NA)
+    rows["house_street"] = house_and_street(rows["address_key"])
     return rows.drop(columns=["record_date", "address_withheld", "link_confidence"], errors="ignore")
 
 

@@ -65,6 +65,18 @@ def looks_like_organisation(name: object) -> bool:
     return bool(words & ORGANISATION_WORDS) or "&" in name
 
 
+def swapped_day_and_month(born: pd.Series) -> pd.Series:
+    """'2010-04-05' -> '2010-05-04' as text, for dates that can be read both ways (day 12 or under, not 5/5)."""
+    swapped = born.dt.strftime("%Y-%d-%m").astype("str")
+    return swapped.where((born.dt.day <= 12) & (born.dt.day != born.dt.month))
+
+
+def house_and_street(address_keys: pd.Series) -> pd.Series:
+    """The address key without its postcode or town ('2|14|mill road|AY1 4QT' -> '2|14|mill road'), so that
+    sources which give only one of them still match."""
+    return address_keys.str.replace(r"\|[^|]*$", "", regex=True).replace("||", pd.NA)
+
+
 def school_year_starts(values: pd.Series) -> pd.Series:
     """'2024/25' or '2024-2025' -> 1 September 2024 (the start of the school year); anything else -> missing."""
     start = pd.to_numeric(values.str.extract(r"^\s*((?:19|20)\d\d)\s*[/-]\s*\d{2,4}\s*$")[0], errors="coerce")
@@ -128,9 +140,6 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
         record_date = record_date.fillna(school_year_starts(raw[plan.record_date]))
     record_id = raw[plan.record_id].astype("str") if plan.record_id else raw["_row_number"].astype("str")
     birth_text = date_of_birth.dt.strftime("%Y-%m-%d").astype("str")
-    swapped = date_of_birth.dt.strftime("%Y-%d-%m").astype("str")
-    # Only a real date can be read with day and month swapped.
-    swapped = swapped.where((date_of_birth.dt.day <= 12) & (date_of_birth.dt.day != date_of_birth.dt.month))
     # Year of birth: from the date of birth, else estimated from an age on the record's date (a year either way).
     age = pd.to_numeric(raw[plan.age], errors="coerce") if plan.age else pd.Series(float("nan"), index=index)
     age = age.where((age >= 0) & (age < 120))
@@ -147,15 +156,14 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
         "surname": surname,
         "first_name_group": canonical_first_names(first_name),
         "date_of_birth": birth_text,
-        "date_of_birth_swapped": swapped.astype("str"),
+        "date_of_birth_swapped": swapped_day_and_month(date_of_birth),
         "birth_year": birth_year,
         "nhs_number": standardise_nhs_numbers(raw[plan.nhs_number])["nhs_number"].astype("str")
         if plan.nhs_number else _empty(index),
         "postcode": postcode,
         "address": address,
         "address_key": keys,
-        # The address without its postcode or town, so that sources which give only one of them still match.
-        "house_street": keys.str.replace(r"\|[^|]*$", "", regex=True).replace("||", pd.NA),
+        "house_street": house_and_street(keys),
         "uprn": standardise_uprns(raw[plan.uprn]) if plan.uprn else _empty(index),
         "record_date": record_date,
         "address_withheld": withheld.astype(bool),
