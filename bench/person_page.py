@@ -34,6 +34,7 @@ from typing import Any
 DEFAULT_RESIDENTS = "20000 1000000"
 DEFAULT_PEOPLE = 300
 SEED = 2026
+TARGET_RESIDENTS_AT_MOST = 20_000  # the target is set at the default demo size (10,000); 20,000 is the smallest run
 TARGET_P95_MS = 100.0
 BENCH_USER = "bench.practitioner"
 BENCH_PASSWORD = "a long benchmark password"
@@ -165,9 +166,13 @@ def main() -> None:
         os.environ.setdefault("TOWNHALL_USER", "bench/person_page.py")
         results = [bench_size(size, folder, arguments.people) for size in sizes]
     smallest = min(results, key=lambda result: result["residents"])
+    if smallest["residents"] > TARGET_RESIDENTS_AT_MOST:
+        print(f"\nThe target (person page p95 under {TARGET_P95_MS:.0f} ms) is for the default demo size; "
+              f"add {TARGET_RESIDENTS_AT_MOST:,} or fewer residents to --residents to check it.")
+        return
     verdict = "met" if smallest["web_p95"] < TARGET_P95_MS else "NOT met"
     print(f"\nPerson page p95 at {smallest['residents']:,} residents: {smallest['web_p95']:.1f} ms "
-          f"(target under {TARGET_P95_MS:.0f} ms at the default 10,000: {verdict}).")
+          f"(target under {TARGET_P95_MS:.0f} ms at the default demo size: {verdict}).")
 
 
 if __name__ == "__main__":
