@@ -426,15 +426,16 @@ def link_people(workspace: Workspace, *, threshold: float | None = None, progres
                for item in prepared]
     left_out = [{"source": plan.source, "reason": plan.left_out_because} for plan in plans if not plan.linked]
     report("Writing the person index", 0.95)
-    model_folder = workspace.path / "models" / "linkage"
-    model_folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(model_folder / "model.json", json.dumps(trained, indent=2, default=str))
     write_index(
         workspace, records=kept, persons=persons, households=households, pairs=pairs, opted_out=opted_out,
         run={"finished_at": pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), "run_by": current_actor(),
              "threshold": options.threshold, "records": len(kept), "persons": len(persons),
              "households": len(households), "opted_out_records": len(opted_out),
              "sources": json.dumps(sources), "settings": json.dumps(trained, default=str)})
+    # The model file follows the index, so a failed index write leaves both as the previous run left them.
+    model_folder = workspace.path / "models" / "linkage"
+    model_folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(model_folder / "model.json", json.dumps(trained, indent=2, default=str))
     _apply_recorded_moves(workspace)
     workspace.audit.record(current_actor(), "identity.linked", "person index", details={
         "records": len(kept), "persons": len(persons), "households": len(households),
