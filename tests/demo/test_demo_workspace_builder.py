@@ -36,15 +36,16 @@ def test_the_demo_links_its_records_into_people_and_shows_how_accurately(built_d
 
 @pytest.mark.slow
 def test_the_demo_registers_every_generated_source_but_not_the_truth(built_demo: Path) -> None:
-    workspace = Workspace.open(built_demo)
-    registered = {source.name for source in workspace.catalogue.list_sources()}
-    generated = {path.stem for path in (built_demo / "demo-data" / "sources").iterdir()}
-    assert len(registered) == len(generated) >= 20
-    assert not any("truth" in name for name in registered)
-    assert (built_demo / "demo-data" / "truth" / "record_links.csv").exists()
-    assert workspace.config.demo and workspace.config.extra["demo"]["truth_folder"] == "demo-data/truth"
-    assert {user.role.value for user in workspace.users.list()} == {role.value for _, role, _, _ in DEMO_USERS}
-    assert workspace.audit.verify().intact
+    # Closed at the end, so no SQLite side files (-wal, -shm) linger into the next test's before-and-after listing.
+    with Workspace.open(built_demo) as workspace:
+        registered = {source.name for source in workspace.catalogue.list_sources()}
+        generated = {path.stem for path in (built_demo / "demo-data" / "sources").iterdir()}
+        assert len(registered) == len(generated) >= 20
+        assert not any("truth" in name for name in registered)
+        assert (built_demo / "demo-data" / "truth" / "record_links.csv").exists()
+        assert workspace.config.demo and workspace.config.extra["demo"]["truth_folder"] == "demo-data/truth"
+        assert {user.role.value for user in workspace.users.list()} == {role.value for _, role, _, _ in DEMO_USERS}
+        assert workspace.audit.verify().intact
 
 
 @pytest.mark.slow
