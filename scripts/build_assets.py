@@ -2,8 +2,8 @@
 
 Run after `npm ci` (the Makefile's `make assets` does both). It compiles GOV.UK Frontend's Sass once with a system
 font stack (the GDS Transport font is licensed for GOV.UK only), copies GOV.UK Frontend's ES-module script and images,
-axe-core for the accessibility tests, and townhall's own small stylesheet, start-up module and icon. Everything is
-served from this machine: no CDN.
+axe-core for the accessibility tests, Leaflet for maps, and townhall's own small stylesheet, start-up module and
+icon. Everything is served from this machine: no CDN.
 
 The new folder is built beside the old one and swapped in at the end, so a failed build leaves the last good one.
 """
@@ -22,6 +22,7 @@ FRONTEND_SOURCE = ROOT / "townhall" / "web" / "frontend"
 STATIC = ROOT / "townhall" / "web" / "static"
 GOVUK_DIST = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+LEAFLET_DIST = NODE_MODULES / "leaflet" / "dist"
 SASS = NODE_MODULES / ".bin" / ("sass.cmd" if sys.platform == "win32" else "sass")
 
 # Our own files, copied as they are: source name -> path under static/.
@@ -67,17 +68,23 @@ def build(staging: Path) -> None:
     shutil.copytree(GOVUK_DIST / "assets", staging / "govuk" / "assets", ignore=shutil.ignore_patterns("fonts"))
     (staging / "vendor").mkdir(parents=True, exist_ok=True)
     shutil.copy2(AXE, staging / "vendor" / "axe.min.js")
+    # Leaflet draws the interactive maps from GeoJSON the app serves; no tile server, so it works offline.
+    leaflet = staging / "vendor" / "leaflet"
+    leaflet.mkdir()
+    for name in ("leaflet.js", "leaflet.js.map", "leaflet.css"):
+        shutil.copy2(LEAFLET_DIST / name, leaflet / name)
+    shutil.copytree(LEAFLET_DIST / "images", leaflet / "images")
     for source_name, target_name in OWN_FILES.items():
         target = staging / target_name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(FRONTEND_SOURCE / source_name, target)
-    record = {name: package_version(name) for name in ("govuk-frontend", "axe-core", "sass")}
+    record = {name: package_version(name) for name in ("govuk-frontend", "axe-core", "leaflet", "sass")}
     (staging / "build.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     """Check that npm packages are installed, build into a staging folder, then swap it in."""
-    for needed in (GOVUK_DIST, AXE, SASS):
+    for needed in (GOVUK_DIST, AXE, LEAFLET_DIST, SASS):
         if not needed.exists():
             fail(f"{needed.relative_to(ROOT)} is missing: run 'npm ci' in {ROOT} first (or 'make assets').")
     staging = STATIC.with_name("static.building")
