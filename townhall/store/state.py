@@ -91,6 +91,43 @@ class AddressChangeRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# Decision support (townhall.decisions): what a person decided about each case in a risk review queue, and what an
+# inspection or assessment later found. A model never decides: nothing leaves a queue without a RiskDecisionRecord.
+class RiskDecisionRecord(Base):
+    """A practitioner's decision on one case in a risk review queue; the latest per model and unit stands."""
+
+    __tablename__ = "risk_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    run_id: Mapped[str] = mapped_column(String(40))  # the scoring run whose list the case was on
+    unit_id: Mapped[str] = mapped_column(String(100), index=True)
+    band: Mapped[str] = mapped_column(String(10))  # the model's band when decided: "high", "medium" or "low"
+    decision: Mapped[str] = mapped_column(String(20))  # "inspect", "no action" or "refer"
+    reason: Mapped[str] = mapped_column(Text, default="")  # free text: may hold personal data, never audit-logged
+    override: Mapped[bool] = mapped_column(default=False)  # the decision went against the model's band
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RiskOutcomeRecord(Base):
+    """What was found later (an inspection result, an assessment outcome): a label for the next training run."""
+
+    __tablename__ = "risk_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    unit_id: Mapped[str] = mapped_column(String(100), index=True)
+    outcome: Mapped[bool] = mapped_column()  # True when the thing the model looks for was found
+    outcome_date: Mapped[date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(Text, default="")  # e.g. "HMO found: 7 occupants, licence required"
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- Capability tables: other capabilities add their table classes above this line (one block each). ---
+
+
 _SQLITE_APPEND_ONLY_TRIGGERS = (
     """create trigger if not exists audit_log_no_update before update on audit_log
        begin select raise(abort, 'The audit log is append-only: entries cannot be changed.'); end""",
