@@ -30,6 +30,7 @@ OWN_FILES = {
     "townhall.css": "townhall/townhall.css",
     "init.js": "townhall/init.js",
     "favicon.svg": "townhall/favicon.svg",
+    "map.js": "townhall/map.js",
 }
 
 

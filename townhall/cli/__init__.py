@@ -9,7 +9,11 @@ import typer
 
 from townhall.cli import audit, sources, users
 from townhall.cli import cohort as cohort_cli
+from townhall.cli import forecast as forecast_cli
 from townhall.cli import identity as identity_cli
+from townhall.cli import places as places_cli
+from townhall.cli import risk as risk_cli
+from townhall.cli import trial as trial_cli
 from townhall.cli.common import console, friendly_errors
 from townhall.cli.demo import demo
 from townhall.cli.link import link, link_charts
@@ -28,6 +32,10 @@ app.add_typer(users.app, name="users")
 app.add_typer(sources.app, name="sources")
 app.add_typer(cohort_cli.app, name="cohort")
 app.add_typer(identity_cli.app, name="identity")
+app.add_typer(forecast_cli.app, name="forecast")
+app.add_typer(places_cli.app, name="places")
+app.add_typer(trial_cli.app, name="trial")
+app.add_typer(risk_cli.app, name="risk")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("link")(link)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from townhall.demo import care, feeds, housing, incidents, revenues
+from townhall.demo import care, feeds, housing, incidents, places_data, revenues
 from townhall.demo.formats import PERIOD_END, PERIOD_START, format_dates, nhs_number_is_valid
 from townhall.demo.geography import AUTHORITY_CODE, COUNCIL_NAME, ETHNIC_GROUPS, ETHNICITY_NAMES, build_geography
 from townhall.demo.outcomes import plant_outcomes
@@ -145,6 +145,9 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
         ("council tax", lambda: council_tax),
         ("benefits", lambda: revenues.benefits(world)),
         ("business rates", lambda: revenues.business_rates(world)),
+        ("business rates reviews", lambda: _keep_truth(revenues.business_rates_reviews(world), truth_extras,
+                                                        "business_rates_history_truth")),
+        ("business rates valuations", lambda: revenues.business_rates_valuations(world)),
         ("housing tenancies", lambda: housing.housing_tenancies(world)),
         ("housing repairs", lambda: housing.housing_repairs(world)),
         ("rent arrears", lambda: housing.rent_arrears(world)),
@@ -164,6 +167,8 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
                                                        "building_faults")),
         ("service demand", lambda: feeds.service_demand(world)),
         ("SEND transitions", lambda: feeds.send_transitions(world)),
+        ("street reports", lambda: _keep_truth(places_data.street_reports(world), truth_extras,
+                                               "street_reports_truth")),
     ]
     links: list[pd.DataFrame] = []
     for number, (step, build) in enumerate(builders):  # the letter trial runs before council tax is written
@@ -179,6 +184,7 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
     council.sources.sort(key=lambda source: source.name)
     report("writing geography", 0.87)
     council.geography_files = _write_geography(world, folder / "geography")
+    write_csv(places_data.service_locations(world), folder / "geography" / "service_locations.csv")
     report("writing ground truth", 0.93)
     _write_truth(world, folder / "truth", links, truth_extras)
     return council

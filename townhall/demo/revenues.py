@@ -1,5 +1,5 @@
-"""Revenues and benefits systems: council tax accounts, housing benefit / council tax reduction claims, and
-business rates (NNDR) accounts.
+"""Revenues and benefits systems: council tax accounts, housing benefit / council tax reduction claims, business
+rates (NNDR) accounts, and the business rates rating history and revenue-protection reviews.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from townhall.demo.errors import (
     untidy_postcodes,
 )
 from townhall.demo.formats import PERIOD_END, PERIOD_START, format_dates, text_column
-from townhall.demo.outcomes import sigmoid
+from townhall.demo.outcomes import _relief_names, sigmoid
 from townhall.demo.population import HMO_TENANT
 from townhall.demo.records import NameErrors, SourceTable, garble_names, links_frame, pick, record_ids, titles
 from townhall.demo.world import DemoWorld, address_lines, address_parts, one_line, person_view
@@ -247,4 +247,150 @@ def business_rates(world: DemoWorld) -> SourceTable:
         frame=frame, record_id_column="Account Number", sheet="NNDR accounts", date_cell_columns=("Liability Start",),
         errors=("some rateable values out of date", "small business relief wrongly applied on a few accounts",
                 "UPRN missing on about 15% of accounts"),
+    )
+
+
+REVIEW_RESULTS = ("Rateable value increased", "Relief removed", "No change")
+_SMALL_BUSINESS_RELIEF = "Small business rate relief"
+
+
+def _business_rates_history(world: DemoWorld) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Revenue-protection reviews since 2019 and the rating history they changed, planted on the business facts.
+
+    Accounts under-billed in the past (a stale value, or small business relief above the threshold) were billed on
+    the wrong value or relief from the start of liability until a review found them, and corrected on its date;
+    accounts under-billed now have not been found (any review since they started missed it). Returns the reviews,
+    the valuation rows and one truth row per account.
+    """
+    rng = world.random("business rates history")
+    facts = world.facts["business"]
+    count = len(facts)
+    start = facts["liability_start"].to_numpy(dtype="datetime64[D]")
+    first_day = np.maximum(start, PERIOD_START)
+    old_account = start < np.datetime64("2015-04-01")
+    true_value = facts["true_rateable_value"].to_numpy(dtype=float)
+    category = facts["category"].to_numpy()
+    charity = facts["charity"].to_numpy(dtype=bool)
+    under_billed_now = facts["under_billed"].to_numpy(dtype=bool)
+
+    # Past under-billing, found by a review between the account's first half year (or 2019) and the end.
+    earliest_find = np.maximum(start + 180, PERIOD_START + 30)
+    room = (PERIOD_END - earliest_find).astype(np.int64)
+    can_find = ~under_billed_now & (room > 30)
+    past_stale = can_find & (rng.random(count) < np.where(old_account, 0.35, 0.12))
+    past_relief = (can_find & ~past_stale & ~charity & (true_value > 15_000)
+                   & (rng.random(count) < np.where(old_account, 0.12, 0.05)))
+    found = past_stale | past_relief
+    found_date = np.where(found, earliest_find + (rng.random(count) * np.maximum(room, 1)).astype("timedelta64[D]"),
+                          np.datetime64("NaT"))
+    value_before = np.where(past_stale, np.maximum(np.floor(true_value * rng.uniform(0.45, 0.8, count) / 50) * 50,
+                                                   500), facts["recorded_rateable_value"].to_numpy(dtype=float))
+    relief_before = np.where(past_stale | past_relief,
+                             _relief_names(value_before, category, charity, past_relief),
+                             facts["recorded_relief"].to_numpy())
+
+    # Routine reviews on a four-year cycle, intelligence-led reviews at random (more often of under-billed accounts).
+    phase = (rng.random(count) * 1461).astype("timedelta64[D]")
+    routine = [PERIOD_START + phase + cycle * 1461 + rng.integers(-20, 21, count).astype("timedelta64[D]")
+               for cycle in range(2)]
+    routine_dates = np.concatenate(routine)
+    routine_accounts = np.tile(np.arange(count), 2)
+    years_open = (PERIOD_END - first_day).astype(np.int64) / 365.25
+    intelligence_rate = np.where(under_billed_now, 0.05, 0.03) * np.clip(years_open, 0, None)
+    intelligence_count = rng.poisson(intelligence_rate)
+    intelligence_accounts = np.repeat(np.arange(count), intelligence_count)
+    intelligence_dates = first_day[intelligence_accounts] + (
+        rng.random(intelligence_accounts.size) * (PERIOD_END - first_day)[intelligence_accounts].astype(np.int64)
+    ).astype("timedelta64[D]")
+    finding = np.flatnonzero(found)
+    finding_reason = np.where(rng.random(finding.size) < 0.5, "intelligence", "routine cycle")
+    accounts = np.concatenate([routine_accounts, intelligence_accounts, finding])
+    dates = np.concatenate([routine_dates, intelligence_dates, found_date[finding]]).astype("datetime64[D]")
+    reasons = np.concatenate([np.full(routine_dates.size, "routine cycle", dtype=object),
+                              np.full(intelligence_dates.size, "intelligence", dtype=object),
+                              finding_reason.astype(object)])
+    results = np.concatenate([np.full(routine_dates.size + intelligence_dates.size, "No change", dtype=object),
+                              np.where(past_stale[finding], REVIEW_RESULTS[0], REVIEW_RESULTS[1]).astype(object)])
+    keep = (dates >= first_day[accounts]) & (dates <= PERIOD_END)
+    # A routine review within 90 days of the review that found the account is the same visit: keep the finding.
+    clash = ~np.isnat(found_date[accounts]) & (np.abs((dates - found_date[accounts]).astype(np.int64)) < 90) & (
+        results == "No change")
+    account_found = found_date[accounts]
+    under_billed_then = under_billed_now[accounts] | (~np.isnat(account_found) & (dates <= account_found))
+    # Most reviews of an under-billed account find it; only about 3 in 10 of the others miss it.
+    found_anyway = under_billed_then & (results == "No change") & (rng.random(accounts.size) < 0.7)
+    keep &= ~clash & ~found_anyway
+    reviews = pd.DataFrame({"account": accounts[keep], "date": dates[keep], "reason": reasons[keep],
+                            "result": results[keep], "under_billed_then": under_billed_then[keep]}
+                           ).sort_values(["date", "account"], kind="stable")
+    row_account = reviews["account"].to_numpy()
+    reviews["missed"] = reviews["under_billed_then"] & (reviews["result"] == "No change")
+    reviews["review_id"] = record_ids("RP", len(reviews), rng, width=6, start=100_000)
+
+    first = pd.DataFrame({"account": np.arange(count), "date": start, "value": value_before, "relief": relief_before})
+    corrected = pd.DataFrame({"account": finding, "date": found_date[finding],
+                              "value": facts["recorded_rateable_value"].to_numpy(dtype=float)[finding],
+                              "relief": facts["recorded_relief"].to_numpy()[finding]})
+    valuations = pd.concat([first, corrected], ignore_index=True).sort_values(["date", "account"], kind="stable")
+    truth = pd.DataFrame({
+        "account_number": facts["account_number"].to_numpy(),
+        "under_billed_now": under_billed_now,
+        "past_under_billing": np.where(past_stale, "stale valuation", np.where(past_relief, "wrong relief", "")),
+        "found_on": found_date.astype("datetime64[D]"),
+        "rateable_value_before": value_before, "relief_before": relief_before,
+        "reviews": np.bincount(row_account, minlength=count),
+        "missed_reviews": np.bincount(row_account, weights=reviews["missed"].to_numpy(), minlength=count).astype(int),
+    })
+    world.planted["business_rates_history"] = {
+        "reviews": len(reviews), "accounts_found_under_billed_since_2019": int(found.sum()),
+        "found_by_stale_valuation": int(past_stale.sum()), "found_by_wrong_relief": int(past_relief.sum()),
+        "past_stale_valuation_rate": {"accounts_before_2015": 0.35, "later": 0.12},
+        "past_wrong_relief_rate_above_15000": {"accounts_before_2015": 0.12, "later": 0.05},
+        "routine_cycle_years": 4, "intelligence_reviews_per_year": {"under_billed_now": 0.05, "others": 0.03},
+        "reviews_that_missed_under_billing": int(reviews["missed"].sum()), "review_miss_rate": 0.3,
+        "signal": "before a review finds it, the recorded rateable value per square metre is low",
+    }
+    return reviews, valuations, truth
+
+
+def business_rates_reviews(world: DemoWorld) -> tuple[SourceTable, pd.DataFrame]:
+    """Revenue-protection reviews of business rates accounts since 2019 (CSV), with the planted truth per account."""
+    reviews, _, truth = _business_rates_history(world)
+    account = world.facts["business"]["account_number"].to_numpy()
+    frame = pd.DataFrame({
+        "Review ID": reviews["review_id"].to_numpy(),
+        "Account Number": account[reviews["account"].to_numpy()],
+        "Review Date": format_dates(reviews["date"].to_numpy(), "yyyy-mm-dd"),
+        "Reason": reviews["reason"].to_numpy(),
+        "Result": reviews["result"].to_numpy(),
+    })
+    table = SourceTable(
+        name="business_rates_reviews", file_name="business_rates_reviews.csv", file_format="csv",
+        owner="Revenues and Benefits",
+        description="Revenue-protection reviews of business rates accounts since 2019, with why and what they found.",
+        frame=frame, record_id_column="Review ID",
+        errors=("reviews chosen partly on intelligence, not at random", "some reviews missed an under-billed account"),
+    )
+    return table, truth
+
+
+def business_rates_valuations(world: DemoWorld) -> SourceTable:
+    """Rating history of business rates accounts: one row per change of rateable value or relief (CSV)."""
+    _, valuations, _ = _business_rates_history(world)
+    facts = world.facts["business"]
+    rows = valuations["account"].to_numpy()
+    frame = pd.DataFrame({
+        "Account Number": facts["account_number"].to_numpy()[rows],
+        "Effective Date": format_dates(valuations["date"].to_numpy(), "yyyy-mm-dd"),
+        "Rateable Value": valuations["value"].to_numpy().astype(np.int64),
+        "Floor Area (m2)": facts["floor_area_m2"].to_numpy()[rows].astype(np.int64),
+        "Relief": valuations["relief"].to_numpy(),
+    })
+    frame.insert(0, "Entry ID", [f"V{number:07d}" for number in range(1, len(frame) + 1)])
+    return SourceTable(
+        name="business_rates_valuations", file_name="business_rates_valuations.csv", file_format="csv",
+        owner="Revenues and Benefits",
+        description="Rating history of business rates accounts: rateable value and relief from each effective date.",
+        frame=frame, record_id_column="Entry ID",
+        errors=("stale rateable values stay until a review corrects them",),
     )

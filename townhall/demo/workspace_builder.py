@@ -16,6 +16,7 @@ from townhall.catalogue import SourceDetail
 from townhall.demo import generate_demo_council
 from townhall.errors import WorkspaceError
 from townhall.governance.users import Role
+from townhall.places import set_up_demo_geography
 from townhall.workspace import CONFIG_FILE, Workspace
 
 DEMO_DATA_FOLDER = "demo-data"
@@ -27,6 +28,9 @@ DEMO_USERS: tuple[tuple[str, Role, str, str], ...] = (
     ("gina.governance", Role.GOVERNANCE, "Information Governance", "Gina Okafor"),
     ("mo.manager", Role.MANAGER, "Corporate Leadership", "Mo Hussain"),
     ("adam.admin", Role.ADMIN, "Digital Services", "Adam Nowak"),
+    ("ian.inspector", Role.PRACTITIONER, "Private Sector Housing", "Ian Clarke"),
+    ("bea.business", Role.PRACTITIONER, "Business Rates", "Bea Rahman"),
+    ("erin.emergency", Role.PRACTITIONER, "Emergency Planning", "Erin Walsh"),
 )
 
 
@@ -115,6 +119,8 @@ def _build(folder: Path, residents: int, seed: int, report: Callable[[str, float
                 source.file, source.name, owner=source.owner, sheet=source.sheet,
                 description=source.description, actor=DEMO_ACTOR,
             ))
+        report("loading the demo geography", 0.96)
+        set_up_demo_geography(workspace)
         report("creating demo users", 0.97)
         for username, role, team, display_name in DEMO_USERS:
             user, password = workspace.users.add(username, role, team=team, display_name=display_name,

@@ -125,6 +125,55 @@ class RiskOutcomeRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# Trials (townhall.trials): a trial's registration (its pre-analysis plan, frozen with a content hash), every later
+# amendment to it, and process-evaluation notes and quotes kept beside the numbers.
+class TrialRecord(Base):
+    """A registered trial: the plan as frozen at registration, and the plan as it stands after any amendments."""
+
+    __tablename__ = "trials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    original_plan: Mapped[str] = mapped_column(Text)  # JSON, never changed after registration
+    original_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the original plan's canonical JSON
+    current_plan: Mapped[str] = mapped_column(Text)  # JSON: the original with every amendment applied
+    current_hash: Mapped[str] = mapped_column(String(64))
+    registered_by: Mapped[str] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the date the plan was frozen
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when townhall stored it
+    retrospective: Mapped[bool] = mapped_column(default=False)  # registered after the trial had started
+    registration_note: Mapped[str] = mapped_column(Text, default="")
+    randomisation: Mapped[str] = mapped_column(Text, default="")  # JSON: seed, method, counts, when; "" until done
+
+
+class TrialAmendmentRecord(Base):
+    """One change to a registered plan: who, when, which fields changed (before and after) and why."""
+
+    __tablename__ = "trial_amendments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(Integer, index=True)
+    changes: Mapped[str] = mapped_column(Text)  # JSON: {field: {"before": ..., "after": ...}}
+    reason: Mapped[str] = mapped_column(Text)
+    amended_by: Mapped[str] = mapped_column(String(200))
+    amended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    plan_hash: Mapped[str] = mapped_column(String(64))  # the plan's hash after this amendment
+
+
+class TrialNoteRecord(Base):
+    """A process-evaluation note or quote (what staff and residents said, what happened on the ground)."""
+
+    __tablename__ = "trial_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "note" or "quote"
+    text: Mapped[str] = mapped_column(Text)  # free text: may hold personal data, never audit-logged
+    source: Mapped[str] = mapped_column(String(200), default="")  # e.g. "contact centre adviser"
+    written_by: Mapped[str] = mapped_column(String(200))
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 # --- Capability tables: other capabilities add their table classes above this line (one block each). ---
 
 

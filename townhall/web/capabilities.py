@@ -105,6 +105,76 @@ CAPABILITIES: list[Capability] = [
         roles=(Role.ANALYST, Role.PRACTITIONER, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN),
         router="townhall.web.routers.cohorts:router",
     ),
+    Capability(
+        key="trials",
+        title="Trials",
+        description="See each trial of a council service: its plan as registered before it began, what it found "
+                    "with honest intervals, and notes on how it ran.",
+        href="/trials",
+        # Managers read results; mailing lists (personal data) are exported by analysts from the command line only.
+        roles=(Role.ANALYST, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.trials:router",
+    ),
+    Capability(
+        key="incidents",
+        title="Incident lists",
+        description="In a flood, fire or other emergency, list the vulnerable people living inside the incident "
+                    "area, with their needs and contact details, for responders.",
+        href="/places/incidents",
+        # The router lets in only practitioners in the emergency-planning team ([places] emergency_planning_team).
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE),
+        router="townhall.web.routers.incidents:router",
+    ),
+    Capability(
+        key="place_analyses",
+        title="Place analyses",
+        description="Group similar small areas into segments, see how far residents live from services, and "
+                    "download the State of the Borough report.",
+        href="/places/analyses",
+        roles=(Role.ANALYST, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.place_analyses:router",
+    ),
+    Capability(
+        key="forecasts",
+        title="Forecasts",
+        description="Forecast monthly demand for services with backtested methods, and project children with EHC "
+                    "plans and their costs under named scenarios.",
+        href="/forecasts",
+        # Aggregate figures only, for planning: practitioners work with cases, not forecasts.
+        roles=(Role.ANALYST, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.forecasts:router",
+    ),
+    Capability(
+        key="places",
+        title="Maps",
+        description="Map area indicators such as deprivation, or how many records of a service fall in each area, "
+                    "with small numbers protected and the figures in a table.",
+        href="/places",
+        # Published maps show indicators and protected counts only (no personal points), so every role may see them.
+        roles=(Role.ANALYST, Role.PRACTITIONER, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN),
+        router="townhall.web.routers.places:router",
+    ),
+    Capability(
+        key="risk_models",
+        title="Risk models",
+        description="See how each risk model did when tested on later periods, its bias audit by group, and its "
+                    "model card and transparency record to publish.",
+        href="/risk/models",
+        # Figures about models, never a person: practitioners see their lists in the review queue instead.
+        roles=(Role.ANALYST, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN),
+        router="townhall.web.routers.risk_models:router",
+    ),
+    Capability(
+        key="risk_queue",
+        title="Review queue",
+        description="Work your team's list of cases a risk model suggests looking at first, with the reasons for "
+                    "each, and record your decision and what the inspection found.",
+        href="/risk/queue",
+        # Practitioners work their own team's queue and governance officers may read any; analysts get only the
+        # decisions and overrides report (the router keeps the lists of people and properties from them).
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE, Role.ANALYST),
+        router="townhall.web.routers.risk_queue:router",
+    ),
 ]
 
 

@@ -1,0 +1,121 @@
+"""Model definitions: the shipped ones load, and mistakes are refused with the file and the field named."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from townhall.decisions.definition import (
+    DefinitionError,
+    builtin_definitions,
+    load_definition,
+    parse_definition,
+)
+from townhall.errors import TownhallError
+from townhall.workspace import Workspace
+
+MINIMAL = """
+name: noisy-homes
+title: Noisy homes
+unit: property
+purpose: Find homes likely to be inspected.
+team: Private Sector Housing
+capacity: 10
+owner: Housing data lead
+review_date: 2027-01-31
+outcome:
+  description: An inspection finds an HMO within 12 months
+  window_months: 12
+  found_by:
+    - {source: housing_inspections, date: inspection_date, where: {result: ["HMO found"]}}
+features:
+  - name: noise_12m
+    description: Noise reports in the 12 months before
+    count: {source: police_asb, date: Reported, address: Location, window_months: 12}
+training: {first_as_of: 2023-01-01, last_as_of: 2024-01-01, step_months: 6}
+"""
+
+
+def write_definition(folder: Path, text: str) -> Path:
+    path = folder / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_three_shipped_definitions_load_with_their_teams_and_plain_english_features() -> None:
+    assert set(builtin_definitions()) == {"hidden-hmos", "business-rates", "childrens-escalation"}
+    teams = {name: load_definition(name).team for name in builtin_definitions()}
+    assert teams == {"hidden-hmos": "Private Sector Housing", "business-rates": "Business Rates",
+                     "childrens-escalation": "Early Help"}
+    escalation = load_definition("childrens-escalation")
+    assert escalation.unit == "person"
+    assert escalation.protected_labels() == ["Ethnic group", "Sex", "Age band", "Area deprivation"]
+    assert escalation.descriptions["referrals_12m"] == "Referrals to children's social care in the 12 months before"
+    assert escalation.limitations and escalation.outcome.window_months == 12
+    assert "name: childrens-escalation" in escalation.text
+
+
+def test_a_minimal_definition_gets_default_bands_tolerance_and_as_of_dates(tmp_path: Path) -> None:
+    definition = load_definition(write_definition(tmp_path, MINIMAL))
+    assert (definition.bands.high, definition.bands.medium, definition.training.tolerance) == (3.0, 1.5, 0.01)
+    assert definition.training.as_of_dates() == [date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1)]
+    assert definition.units is not None and definition.units.source == "address_gazetteer"
+    assert definition.feature_names == ["noise_12m"]
+
+
+@pytest.mark.parametrize(("change", "path", "words"), [
+    (("team: Private Sector Housing", "team: Private Sector Housing\ncolour: blue"), "colour", "not a key"),
+    (("unit: property", "unit: flat"), "unit", "not a unit"),
+    (("window_months: 12\n  found_by", "window_months: twelve\n  found_by"), "outcome.window_months",
+     "whole number"),
+    (("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",
+      "count: {source: police_asb, date: Reported, window_months: 12, colour: red}"),
+     "features.noise_12m.count.colour", "not a key"),
+    (("where: {result: [\"HMO found\"]}", "where: {result: {like: HMO}}"), "outcome.found_by[0].where.result",
+     "condition"),
+    (("review_date: 2027-01-31", "review_date: next year"), "review_date", "YYYY-MM-DD"),
+])
+def test_mistakes_are_refused_naming_the_file_and_the_field(tmp_path: Path, change: tuple[str, str], path: str,
+                                                           words: str) -> None:
+    file = write_definition(tmp_path, MINIMAL.replace(*change))
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(file)
+    assert caught.value.path == path
+    assert str(file) in str(caught.value) and words in str(caught.value)
+
+
+def test_a_definition_without_an_outcome_is_refused(tmp_path: Path) -> None:
+    start = MINIMAL.index("outcome:")
+    end = MINIMAL.index("features:")
+    with pytest.raises(DefinitionError, match="'outcome' is missing"):
+        load_definition(write_definition(tmp_path, MINIMAL[:start] + MINIMAL[end:]))
+
+
+def test_a_feature_over_rows_with_no_date_is_refused_because_it_could_see_the_future() -> None:
+    undated = MINIMAL.replace("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",
+                              "latest: {source: address_gazetteer, field: CLASSIFICATION_DESCRIPTION}")
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(undated, file="undated.yaml")
+    assert caught.value.path == "features.noise_12m.latest.date"
+    assert "no date, so it could use information from after the as-of date" in str(caught.value)
+
+
+def test_sources_and_fields_are_checked_against_the_workspace(tiny_housing: Workspace, tmp_path: Path) -> None:
+    assert load_definition(write_definition(tmp_path, MINIMAL), tiny_housing).name == "noisy-homes"
+    wrong_field = MINIMAL.replace("date: Reported", "date: ReportedOn")
+    with pytest.raises(DefinitionError, match="source 'police_asb' has no field 'ReportedOn'") as caught:
+        load_definition(write_definition(tmp_path, wrong_field), tiny_housing)
+    assert caught.value.path == "features.noise_12m.count"
+    wrong_source = MINIMAL.replace("source: police_asb", "source: police_incidents")
+    with pytest.raises(DefinitionError, match="no source called 'police_incidents'"):
+        load_definition(write_definition(tmp_path, wrong_source), tiny_housing)
+    not_a_date = MINIMAL.replace("date: Reported", "date: Category")
+    with pytest.raises(DefinitionError, match="not dates"):
+        load_definition(write_definition(tmp_path, not_a_date), tiny_housing)
+
+
+def test_an_unknown_name_lists_the_shipped_definitions() -> None:
+    with pytest.raises(TownhallError, match="hidden-hmos"):
+        load_definition("fire-risk")

@@ -1,0 +1,109 @@
+"""Counts of a registered source's records by area ("records of source X by small area"), for maps of counts.
+
+The source's location columns are found by name (latitude/longitude, UPRN, postcode), people who opted out are left
+out, and every row is placed with ``assign_to_areas``. The counts are true counts: protect them (``choropleth`` does)
+before anyone sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from townhall.errors import TownhallError
+from townhall.places.assign import Assignment, assign_to_areas, read_gazetteer_coordinates
+from townhall.places.geography import DEFAULT_GAZETTEER_SOURCE, Geography, places_settings
+from townhall.store.analytics import quote_identifier
+
+if TYPE_CHECKING:
+    from townhall.workspace import Workspace
+
+_LATITUDE_NAMES = ("latitude", "lat")
+_LONGITUDE_NAMES = ("longitude", "long", "lon", "lng")
+_UPRN_NAMES = ("uprn", "property uprn", "property_uprn")
+_POSTCODE_NAMES = ("postcode", "post code", "postcode_locator", "post_code")
+
+
+def location_columns(columns: list[str]) -> dict[str, str | None]:
+    """Which columns hold the location, found by name: latitude, longitude, uprn and postcode (None if absent)."""
+    lowered = {column.lower().strip(): column for column in columns}
+
+    def first(names: tuple[str, ...]) -> str | None:
+        return next((lowered[name] for name in names if name in lowered), None)
+
+    found = {"latitude": first(_LATITUDE_NAMES), "longitude": first(_LONGITUDE_NAMES), "uprn": first(_UPRN_NAMES),
+             "postcode": first(_POSTCODE_NAMES)}
+    if found["latitude"] is None or found["longitude"] is None:
+        found["latitude"] = found["longitude"] = None
+    return found
+
+
+def mappable_sources(workspace: Workspace) -> list[str]:
+    """Registered sources with a location (coordinates, UPRN or postcode), so their records can be counted by area.
+
+    The opt-out list itself is never offered: it is not a service's records.
+    """
+    names = [summary.name for summary in workspace.catalogue.list_sources()]
+    if not names:
+        return []
+    with workspace.analytics.connect(read_only=True) as connection:
+        rows = connection.execute("select table_name, column_name from information_schema.columns "
+                                  "where table_schema = 'sources'").fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    opt_out_source = workspace.config.extra.get("identity", {}).get("opt_out_source")
+    return [name for name in names if name != opt_out_source and any(location_columns(columns.get(name, [])).values())]
+
+
+@dataclass
+class SourceCounts:
+    """How many of a source's records fall in each area (true counts), and what could not be placed."""
+
+    source: str
+    level: str
+    counts: pd.Series  # area code -> records, every area of the level (0 where none)
+    assignment: Assignment
+    opted_out_left_out: int
+
+
+def count_source_by_area(workspace: Workspace, source: str, *, level: str = "small_area",
+                         geography: Geography | None = None) -> SourceCounts:
+    """Count one source's records in each area of ``level``, leaving out people who opted out."""
+    geography = geography or Geography.from_workspace(workspace)
+    table = workspace.catalogue.table_name(source)
+    gazetteer = places_settings(workspace).get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE)
+    schema = table.rsplit(".", 1)[0]  # sources tables sit side by side: sources."<name>"
+    with workspace.analytics.connect(read_only=True) as connection:
+        tables = {(row[0], row[1]) for row in connection.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        gazetteer_table = f"{schema}.{quote_identifier(gazetteer)}" if (schema, gazetteer) in tables else None
+        geography.postcode_lookup(connection)  # read now, on this connection, for rows placed by postcode
+        columns = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
+        found = location_columns(columns)
+        if not any(found.values()):
+            raise TownhallError(f"The source '{source}' has no coordinates, UPRN or postcode column, so its records "
+                                "cannot be placed on a map.")
+        wanted = ["_row_number", *[column for column in found.values() if column]]
+        selected = ", ".join(f'"{column}"' for column in dict.fromkeys(wanted))
+        frame = connection.execute(f"select {selected} from {table}").df()
+        opted_out: set[int] = set()
+        if ("identity", "opted_out") in tables:
+            opted_out = {int(row[0]) for row in connection.execute(
+                "select row_number from identity.opted_out where source = ?", [source]).fetchall()}
+        uprn_coordinates = None
+        if found["uprn"] and gazetteer_table:
+            uprn_coordinates = read_gazetteer_coordinates(connection, gazetteer_table, gazetteer)
+    before = len(frame)
+    frame = frame[~frame["_row_number"].isin(opted_out)]
+    assignment = assign_to_areas(frame, geography, level=level, latitude=found["latitude"],
+                                 longitude=found["longitude"], postcode=found["postcode"],
+                                 uprn=found["uprn"] if uprn_coordinates is not None else None,
+                                 uprn_coordinates=uprn_coordinates)
+    codes = geography.areas(level)["code"]
+    counts = assignment.frame["area_code"].value_counts().reindex(codes, fill_value=0).astype(int)
+    counts.index.name = "area_code"
+    return SourceCounts(source=source, level=level, counts=counts, assignment=assignment,
+                        opted_out_left_out=before - len(frame))
