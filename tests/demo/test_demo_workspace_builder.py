@@ -22,6 +22,10 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = CliRunner().invoke(app, ["demo", str(folder), "--residents", "500", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Demo log-ins" in result.output and "Top quality problems" in result.output
+    # The main job: every risk model gets a line (trained, or why not) and the letter trial its conclusion.
+    assert "Risk models" in result.output and "Direct-debit letter trial:" in result.output
+    for model in ("hidden-hmos", "business-rates", "childrens-escalation"):
+        assert model in result.output
     return folder
 
 

@@ -3,6 +3,7 @@ and for the browser tests, a served app, one headless Chromium and the page help
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -324,3 +325,26 @@ def check_accessibility() -> Callable[[Any], list[dict[str, Any]]]:
 def screenshot() -> Callable[[Any, str], None]:
     """``screenshot(page, name)``: a full-page screenshot into $TOWNHALL_SCREENSHOTS when that is set."""
     return _screenshot
+
+
+@pytest.fixture
+def signed_in(sign_in: Callable[..., Response]) -> Callable[[TestClient, str], TestClient]:
+    """Sign the test client in as ``username`` (after signing out whoever was signed in) and return it."""
+
+    def sign_in_as(client: TestClient, username: str) -> TestClient:
+        client.cookies.clear()
+        assert sign_in(client, username).status_code == 303
+        return client
+
+    return sign_in_as
+
+
+@pytest.fixture
+def main_text() -> Callable[[Response], str]:
+    """The visible text of a page's <main>, tags removed and spaces collapsed, for assertions about wording."""
+
+    def text_of(page: Response) -> str:
+        main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
+        return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
+
+    return text_of

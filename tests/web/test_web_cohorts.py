@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,41 +24,30 @@ def workspace(linked_demo: Workspace) -> Workspace:
     return linked_demo
 
 
-def _signed_in(client: TestClient, sign_in: Callable[..., Response], username: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, username).status_code == 303
-    return client
-
-
-def _text(page: Response) -> str:
-    """The main content as plain text."""
-    main = page.text.split('<main', 1)[1].split("</main>", 1)[0]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
-
-
 def _ward_figures(page: Response) -> list[str]:
     """The figures in the ward table (the table beside the chart)."""
     table = page.text.split('aria-label="Households in the cohort by ward"', 1)[1].split("</table>", 1)[0]
     return [cell.strip() for cell in re.findall(r'govuk-table__cell--numeric">([^<]*)<', table)]
 
 
-def test_everyone_signed_in_sees_the_rule_files(client: TestClient, people: dict[Role, str],
-                                               sign_in: Callable[..., Response]) -> None:
+def test_everyone_signed_in_sees_the_rule_files(client: TestClient, people: dict[Role, str], signed_in: Callable[...,
+        TestClient], main_text: Callable[[Response], str]) -> None:
     for role in Role:
-        page = _signed_in(client, sign_in, people[role]).get("/cohorts")
+        page = signed_in(client, people[role]).get("/cohorts")
         assert page.status_code == 200, role
         assert f'href="{RUN_PAGE}"' in page.text
-        assert "Troubled Families" in _text(page) and "Built into townhall" in _text(page)
+        assert "Troubled Families" in main_text(page) and "Built into townhall" in main_text(page)
 
 
 def test_analysts_and_managers_see_protected_counts_but_no_households(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     expected = run_cohort(linked_demo, SHIPPED_RULES_FOLDER / "troubled-families.yaml")
     assert expected.households
     for role in (Role.ANALYST, Role.MANAGER):
-        page = _signed_in(client, sign_in, people[role]).get(RUN_PAGE)
+        page = signed_in(client, people[role]).get(RUN_PAGE)
         assert page.status_code == 200, page.text
-        text = _text(page)
+        text = main_text(page)
         assert "Counts under 10 are hidden and other counts are rounded to the nearest 5." in text
         for criterion in expected.rules.criteria:
             assert criterion.label in text
@@ -73,8 +61,9 @@ def test_analysts_and_managers_see_protected_counts_but_no_households(
 
 
 def test_every_published_figure_is_hidden_or_a_rounded_count_of_ten_or_more(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
-    page = _signed_in(client, sign_in, people[Role.MANAGER]).get(RUN_PAGE)
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[...,
+        TestClient]) -> None:
+    page = signed_in(client, people[Role.MANAGER]).get(RUN_PAGE)
     figures = _ward_figures(page)
     expected = run_cohort(linked_demo, SHIPPED_RULES_FOLDER / "troubled-families.yaml")
     assert len(figures) == len(expected.ward_table.frame)
@@ -90,12 +79,13 @@ def test_every_published_figure_is_hidden_or_a_rounded_count_of_ten_or_more(
 
 
 def test_case_roles_also_see_the_households_and_the_run_is_audited(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     expected = run_cohort(linked_demo, SHIPPED_RULES_FOLDER / "troubled-families.yaml")
     for role in (Role.PRACTITIONER, Role.GOVERNANCE, Role.ADMIN):
-        page = _signed_in(client, sign_in, people[role]).get(RUN_PAGE)
+        page = signed_in(client, people[role]).get(RUN_PAGE)
         assert page.status_code == 200
-        text = _text(page)
+        text = main_text(page)
         assert "This list identifies households" in text
         for household in expected.households:
             assert household.household_id in text
@@ -108,47 +98,50 @@ def test_case_roles_also_see_the_households_and_the_run_is_audited(
 
 
 def test_a_workspace_rule_file_runs_and_a_broken_one_explains_itself(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     folder = linked_demo.path / "cohorts"
     folder.mkdir()
     rules = (SHIPPED_RULES_FOLDER / "troubled-families.yaml").read_text(encoding="utf-8")
     (folder / "families.yaml").write_text(rules.replace("name: Troubled Families", "name: Ashbury Families"),
                                           encoding="utf-8")
     (folder / "broken.yaml").write_text(rules.replace("members: child", "members: children"), encoding="utf-8")
-    signed_in = _signed_in(client, sign_in, people[Role.ANALYST])
-    listing = _text(signed_in.get("/cohorts"))
+    signed_in = signed_in(client, people[Role.ANALYST])
+    listing = main_text(signed_in.get("/cohorts"))
     assert "Ashbury Families" in listing and "This workspace" in listing
     assert "This file cannot be used" in listing and "criteria[2].members" in listing
     page = signed_in.get("/cohorts/workspace/families")
-    assert page.status_code == 200 and "Ashbury Families" in _text(page)
+    assert page.status_code == 200 and "Ashbury Families" in main_text(page)
     broken = signed_in.get("/cohorts/workspace/broken")
-    assert broken.status_code == 400 and "criteria[2].members" in _text(broken)
+    assert broken.status_code == 400 and "criteria[2].members" in main_text(broken)
     for missing in ("/cohorts/workspace/nothing", "/cohorts/elsewhere/troubled-families",
                     "/cohorts/workspace/..%2F..%2Ftownhall"):
         assert signed_in.get(missing).status_code == 404, missing
 
 
 def test_before_linking_the_pages_say_the_records_must_be_linked_first(
-        tmp_path: Path, make_client: Callable[[FastAPI], TestClient], sign_in: Callable[..., Response]) -> None:
+        tmp_path: Path, make_client: Callable[[FastAPI], TestClient], sign_in: Callable[..., Response],
+        main_text: Callable[[Response], str]) -> None:
     from townhall.web import create_app
 
     empty = Workspace.create(tmp_path / "empty", "Testshire")
     empty.users.add("ana.lyst", Role.ANALYST, password="a long test password")
     with make_client(create_app(empty)) as client:
         sign_in(client, "ana.lyst", "a long test password")
-        assert "townhall link" in _text(client.get("/cohorts"))
+        assert "townhall link" in main_text(client.get("/cohorts"))
         page = client.get(RUN_PAGE)
-        assert page.status_code == 400 and "townhall link" in _text(page)
+        assert page.status_code == 400 and "townhall link" in main_text(page)
     assert not empty.audit.entries(action="cohort.run")
     empty.close()
 
 
 def test_with_a_looser_rule_the_chart_draws_bars_in_proportion_to_the_table(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     linked_demo.config.disclosure.threshold = 0
     linked_demo.config.disclosure.rounding = 1
-    page = _signed_in(client, sign_in, people[Role.MANAGER]).get(RUN_PAGE)
-    assert "Counts are shown exactly: none are hidden or rounded." in _text(page)
+    page = signed_in(client, people[Role.MANAGER]).get(RUN_PAGE)
+    assert "Counts are shown exactly: none are hidden or rounded." in main_text(page)
     figures = [int(figure) for figure in _ward_figures(page)]
     expected = run_cohort(linked_demo, SHIPPED_RULES_FOLDER / "troubled-families.yaml")
     assert figures[-1] == expected.household_count > 0 and sum(figures[:-1]) == figures[-1]

@@ -78,30 +78,22 @@ def _add_geography_and_repairs(workspace: Workspace, tmp_path: Path) -> None:
     workspace.catalogue.add_source(repairs, "repairs", owner="Housing", actor="test")
 
 
-def _signed_in(client: TestClient, sign_in: Callable[..., Response], username: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, username).status_code == 303
-    return client
-
-
-def _text(page: Response) -> str:
-    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
-
-
-def test_every_role_may_open_the_maps_page(client: TestClient, people, sign_in) -> None:  # type: ignore[no-untyped-def]
+def test_every_role_may_open_the_maps_page(client: TestClient, people, sign_in, signed_in: Callable[...,
+        TestClient]) -> None:  # type: ignore[no-untyped-def]
     maps = next(capability for capability in CAPABILITIES if capability.key == "places")
     assert set(maps.roles) == set(Role)  # published maps hold indicators and protected counts only
-    page = _signed_in(client, sign_in, people[Role.PRACTITIONER]).get("/places")
+    page = signed_in(client, people[Role.PRACTITIONER]).get("/places")
     assert page.status_code == 200
     assert "Index of Multiple Deprivation decile" in page.text and 'href="/places"' in page.text
 
 
-def test_an_indicator_map_has_its_figures_in_a_table_and_its_geojson_served(mapped: Workspace, client: TestClient,  # type: ignore[no-untyped-def]
-                                                                           people, sign_in) -> None:
-    _signed_in(client, sign_in, people[Role.MANAGER])
+def test_an_indicator_map_has_its_figures_in_a_table_and_its_geojson_served(mapped: Workspace, client: TestClient,
+         # type: ignore[no-untyped-def]
+                                                                           people, sign_in, signed_in: Callable[...,
+        TestClient], main_text: Callable[[Response], str]) -> None:
+    signed_in(client, people[Role.MANAGER])
     page = client.get("/places", params={"what": "indicator:imd_decile", "level": "small_area"})
-    text = _text(page)
+    text = main_text(page)
     for number, code in enumerate(sorted(RECORDS), 2):
         assert re.search(rf"Square {code[-1]} {code} {number} ", text)
     assert "Hand-made squares for tests" in text and "Test indicators" in text
@@ -114,11 +106,13 @@ def test_an_indicator_map_has_its_figures_in_a_table_and_its_geojson_served(mapp
     assert [entry["areas"] for entry in data["legend"]] == [1, 1, 1, 1]
 
 
-def test_a_count_of_source_records_is_protected_on_the_page_and_in_the_geojson(mapped: Workspace, client: TestClient,  # type: ignore[no-untyped-def]
-                                                                              people, sign_in) -> None:
-    _signed_in(client, sign_in, people[Role.MANAGER])
+def test_a_count_of_source_records_is_protected_on_the_page_and_in_the_geojson(mapped: Workspace, client: TestClient,
+         # type: ignore[no-untyped-def]
+                                                                              people, sign_in,
+        signed_in: Callable[..., TestClient], main_text: Callable[[Response], str]) -> None:
+    signed_in(client, people[Role.MANAGER])
     page = client.get("/places", params={"what": "source:repairs", "level": "small_area"})
-    text = _text(page)
+    text = main_text(page)
     assert "Counts under 10 are hidden and other counts are rounded to the nearest 5." in text
     # 32 -> 30, 41 -> 40; 3 is hidden, and 18 is hidden too because the total (95) is published.
     assert re.search(r"Square 1 E01000001 30 ", text) and re.search(r"Square 4 E01000004 40 ", text)
@@ -133,9 +127,11 @@ def test_a_count_of_source_records_is_protected_on_the_page_and_in_the_geojson(m
     assert entries[0].details == {"source": "repairs", "level": "small_area", "areas": 4}
 
 
-def test_the_map_downloads_as_png_and_as_an_offline_web_page(mapped: Workspace, client: TestClient,  # type: ignore[no-untyped-def]
-                                                            people, sign_in) -> None:
-    _signed_in(client, sign_in, people[Role.ANALYST])
+def test_the_map_downloads_as_png_and_as_an_offline_web_page(mapped: Workspace, client: TestClient,
+         # type: ignore[no-untyped-def]
+                                                            people, sign_in, signed_in: Callable[...,
+        TestClient]) -> None:
+    signed_in(client, people[Role.ANALYST])
     png = client.get("/places/download/small_area/indicator/imd_decile.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert "attachment" in png.headers["content-disposition"]
@@ -143,8 +139,9 @@ def test_the_map_downloads_as_png_and_as_an_offline_web_page(mapped: Workspace, 
     assert page.status_code == 200 and "L.geoJSON" in page.text and "Counts under 10 are hidden" in page.text
 
 
-def test_unknown_maps_are_not_found(client: TestClient, people, sign_in) -> None:  # type: ignore[no-untyped-def]
-    _signed_in(client, sign_in, people[Role.ANALYST])
+def test_unknown_maps_are_not_found(client: TestClient, people, sign_in, signed_in: Callable[...,
+        TestClient]) -> None:  # type: ignore[no-untyped-def]
+    signed_in(client, people[Role.ANALYST])
     for path in ("/places/geojson/small_area/source/identity", "/places/geojson/county/indicator/imd_decile",
                  "/places/geojson/small_area/indicator/no_such", "/places/download/ward/source/repairs.pdf",
                  "/places/geojson/small_area/source/repairs;drop", "/places/geojson/ward/indicator/imd_decile",
@@ -153,20 +150,22 @@ def test_unknown_maps_are_not_found(client: TestClient, people, sign_in) -> None
 
 
 def test_ward_maps_add_up_counts_and_show_small_areas_for_a_small_area_indicator(  # type: ignore[no-untyped-def]
-        client: TestClient, people, sign_in) -> None:
-    page = _signed_in(client, sign_in, people[Role.ANALYST]).get(
+        client: TestClient, people, sign_in, signed_in: Callable[..., TestClient], main_text: Callable[[Response],
+        str]) -> None:
+    page = signed_in(client, people[Role.ANALYST]).get(
         "/places", params={"what": "indicator:imd_decile", "level": "ward"})
-    assert page.status_code == 200 and "published for small areas only" in _text(page)
+    assert page.status_code == 200 and "published for small areas only" in main_text(page)
     assert "/places/geojson/small_area/indicator/imd_decile" in page.text
     data = client.get("/places/geojson/ward/source/repairs").json()
     assert [feature["properties"]["display"] for feature in data["features"]] == ["95"]
 
 
-def test_without_geography_the_page_says_how_to_load_it(mapped: Workspace, client: TestClient, people,  # type: ignore[no-untyped-def]
-                                                         sign_in) -> None:
+def test_without_geography_the_page_says_how_to_load_it(mapped: Workspace, client: TestClient, people,
+         # type: ignore[no-untyped-def]
+                                                         sign_in, signed_in: Callable[..., TestClient]) -> None:
     with mapped.analytics.transaction() as connection:
         connection.execute("drop schema places cascade")
-    page = _signed_in(client, sign_in, people[Role.ANALYST]).get("/places")
+    page = signed_in(client, people[Role.ANALYST]).get("/places")
     assert page.status_code == 200 and "townhall places load" in page.text
 
 

@@ -3,9 +3,7 @@ audit (small counts hidden from managers), its card and downloads; and the pages
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -101,32 +99,23 @@ def trained_client(workspace: Workspace, client: TestClient) -> TestClient:
     return client
 
 
-def _signed_in(client: TestClient, sign_in: Callable[..., Response], username: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, username).status_code == 303
-    return client
-
-
-def _text(page: Response) -> str:
-    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
-
-
 def test_analysts_governance_and_managers_see_the_models_and_practitioners_do_not(
-        trained_client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response]) -> None:
+        trained_client: TestClient, people: dict[Role, str], signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     for role in (Role.ANALYST, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN):
-        page = _signed_in(trained_client, sign_in, people[role]).get("/risk/models")
+        page = signed_in(trained_client, people[role]).get("/risk/models")
         assert page.status_code == 200, role
-        assert f'href="/risk/models/{MODEL}"' in page.text and "Test hidden HMOs" in _text(page)
-    refused = _signed_in(trained_client, sign_in, people[Role.PRACTITIONER]).get("/risk/models")
+        assert f'href="/risk/models/{MODEL}"' in page.text and "Test hidden HMOs" in main_text(page)
+    refused = signed_in(trained_client, people[Role.PRACTITIONER]).get("/risk/models")
     assert refused.status_code == 403
 
 
 def test_a_models_page_shows_figures_with_intervals_charts_with_tables_and_warnings(
-        trained_client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response]) -> None:
-    page = _signed_in(trained_client, sign_in, people[Role.ANALYST]).get(f"/risk/models/{MODEL}")
+        trained_client: TestClient, people: dict[Role, str], signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
+    page = signed_in(trained_client, people[Role.ANALYST]).get(f"/risk/models/{MODEL}")
     assert page.status_code == 200
-    text = _text(page)
+    text = main_text(page)
     assert "Test hidden HMOs" in text and "About 1 in 3 of the properties on the list had the outcome" in text
     assert "Precision in the top 20" in text and "35.0% (95% interval 30.0% to 40.0%, 2 splits)" in text
     assert "0.715 (95% interval 0.685 to 0.745, 2 splits)" in text  # the other candidate, beside the chosen one
@@ -139,16 +128,16 @@ def test_a_models_page_shows_figures_with_intervals_charts_with_tables_and_warni
 
 
 def test_the_audit_shows_exact_counts_to_analysts_and_protected_counts_to_managers(
-        trained_client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response],
-        workspace: Workspace) -> None:
-    analyst = _signed_in(trained_client, sign_in, people[Role.ANALYST]).get(f"/risk/models/{MODEL}/audit")
+        trained_client: TestClient, people: dict[Role, str], signed_in: Callable[..., TestClient],
+        workspace: Workspace, main_text: Callable[[Response], str]) -> None:
+    analyst = signed_in(trained_client, people[Role.ANALYST]).get(f"/risk/models/{MODEL}/audit")
     assert analyst.status_code == 200
-    text = _text(analyst)
+    text = main_text(analyst)
     assert ("Properties in the group 'Most deprived 20%' were put on the list 2 times as often as properties in the "
             "group 'Least deprived 20%'") in text
     assert "Middle 60% Too small to judge 7 1" in text and "Flagged" in text
-    manager = _signed_in(trained_client, sign_in, people[Role.MANAGER]).get(f"/risk/models/{MODEL}/audit")
-    managed = _text(manager)
+    manager = signed_in(trained_client, people[Role.MANAGER]).get(f"/risk/models/{MODEL}/audit")
+    managed = main_text(manager)
     assert "Middle 60% Too small to judge [c] [c] [c]" in managed
     assert "Counts under 10 are hidden" in managed
     entries = workspace.audit.entries(action="risk.audit.view")
@@ -157,11 +146,12 @@ def test_the_audit_shows_exact_counts_to_analysts_and_protected_counts_to_manage
 
 
 def test_the_card_shows_in_the_app_and_downloads_as_a_standalone_file_and_an_atrs_record(
-        trained_client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response]) -> None:
-    client = _signed_in(trained_client, sign_in, people[Role.GOVERNANCE])
+        trained_client: TestClient, people: dict[Role, str], signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
+    client = signed_in(trained_client, people[Role.GOVERNANCE])
     page = client.get(f"/risk/models/{MODEL}/card")
     assert page.status_code == 200
-    text = _text(page)
+    text = main_text(page)
     assert "How to use this score" in text and "a person decides" in text
     assert "Head of Private Sector Housing" in text and "31 March 2027" in text
     assert "<style" not in page.text  # the app's pages keep to the Content-Security-Policy
@@ -174,7 +164,8 @@ def test_the_card_shows_in_the_app_and_downloads_as_a_standalone_file_and_an_atr
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, serve_for_browser) -> Iterator[BrowserSite]:  # type: ignore[no-untyped-def]
+def site(tmp_path_factory: pytest.TempPathFactory,
+        serve_for_browser) -> Iterator[BrowserSite]:  # type: ignore[no-untyped-def]
     """A new workspace holding the trained model, with an analyst, served by uvicorn on a free local port."""
 
     def make_workspace(folder: Path) -> Workspace:

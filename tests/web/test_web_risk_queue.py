@@ -4,8 +4,6 @@ four homes and a scored list written straight into the decisions tables (the con
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -69,25 +67,15 @@ def workspace(workspace: Workspace, tmp_path: Path) -> Workspace:
     return workspace
 
 
-def _signed_in(client: TestClient, sign_in: Callable[..., Response], username: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, username).status_code == 303
-    return client
-
-
-def _text(page: Response) -> str:
-    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
-
-
 def test_a_practitioner_sees_their_teams_queue_with_bands_reasons_and_addresses_and_the_view_is_logged(
-        client: TestClient, sign_in: Callable[..., Response], workspace: Workspace) -> None:
-    _signed_in(client, sign_in, INSPECTOR)
+        client: TestClient, workspace: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
+    signed_in(client, INSPECTOR)
     queues = client.get("/risk/queue")
     assert queues.status_code == 200 and 'href="/risk/queue/hidden-hmos"' in queues.text
-    assert "Hidden houses in multiple occupation" in _text(queues)
+    assert "Hidden houses in multiple occupation" in main_text(queues)
     page = client.get("/risk/queue/hidden-hmos")
-    text = _text(page)
+    text = main_text(page)
     assert page.status_code == 200
     assert "Cases to decide (3)" in text and "Cases decided (0)" in text
     assert "1. Flat 1, 12 Mill Street, Ashbury AY1 1AA High likelihood" in text
@@ -100,22 +88,22 @@ def test_a_practitioner_sees_their_teams_queue_with_bands_reasons_and_addresses_
 
 
 def test_a_decision_needs_a_reason_and_a_decided_case_takes_the_inspections_result(
-        client: TestClient, sign_in: Callable[..., Response], token_in: Callable[[str], str],
-        workspace: Workspace) -> None:
-    _signed_in(client, sign_in, INSPECTOR)
+        client: TestClient, token_in: Callable[[str], str],
+        workspace: Workspace, signed_in: Callable[..., TestClient], main_text: Callable[[Response], str]) -> None:
+    signed_in(client, INSPECTOR)
     token = token_in(client.get("/risk/queue/hidden-hmos").text)
     refused = client.post("/risk/queue/hidden-hmos/decide", data={
         "csrf_token": token, "unit_id": HOMES[1][0], "decision": "", "reason": ""})
     assert refused.status_code == 400
     assert "There is a problem" in refused.text
     assert 'href="#decision-2"' in refused.text and 'href="#reason-2"' in refused.text
-    assert "Select inspect, no action or refer" in _text(refused)
-    assert "Enter the reason for your decision" in _text(refused)
+    assert "Select inspect, no action or refer" in main_text(refused)
+    assert "Enter the reason for your decision" in main_text(refused)
     recorded = client.post("/risk/queue/hidden-hmos/decide", data={
         "csrf_token": token, "unit_id": HOMES[1][0], "decision": "no action",
         "reason": "Inspected in March, a family of four"})
     assert recorded.status_code == 303 and recorded.headers["location"] == "/risk/queue/hidden-hmos#decided"
-    after = _text(client.get("/risk/queue/hidden-hmos"))
+    after = main_text(client.get("/risk/queue/hidden-hmos"))
     assert "Decision recorded for case 2: no action. It goes against the model's band" in after
     assert "Cases to decide (2)" in after and "Cases decided (1)" in after
     assert "Goes against the model" in after and "Inspected in March, a family of four" in after
@@ -128,24 +116,24 @@ def test_a_decision_needs_a_reason_and_a_decided_case_takes_the_inspections_resu
               "outcome-year": "2026", "result": "Seven occupants, no licence"}
     missing = client.post("/risk/queue/hidden-hmos/outcome", data=fields)
     assert missing.status_code == 400 and 'href="#found-2"' in missing.text
-    assert "Select whether the inspection found what the model looks for" in _text(missing)
+    assert "Select whether the inspection found what the model looks for" in main_text(missing)
     saved = client.post("/risk/queue/hidden-hmos/outcome", data={**fields, "found": "yes"})
     assert saved.status_code == 303
     stored = recorded_outcomes(workspace, MODEL)
     assert stored[["unit_id", "outcome", "outcome_date"]].values.tolist() == [[HOMES[1][0], True, date(2026, 2, 3)]]
-    assert "Found on 3 February 2026: Seven occupants, no licence" in _text(client.get("/risk/queue/hidden-hmos"))
+    assert "Found on 3 February 2026: Seven occupants, no licence" in main_text(client.get("/risk/queue/hidden-hmos"))
 
 
 def test_a_practitioner_in_another_team_gets_no_list_and_governance_reads_without_deciding(
-        client: TestClient, sign_in: Callable[..., Response], token_in: Callable[[str], str],
-        people: dict[Role, str]) -> None:
-    _signed_in(client, sign_in, EARLY_HELP)
-    assert "There are no review queues for your team (Early Help)" in _text(client.get("/risk/queue"))
+        client: TestClient, token_in: Callable[[str], str],
+        people: dict[Role, str], signed_in: Callable[..., TestClient], main_text: Callable[[Response], str]) -> None:
+    signed_in(client, EARLY_HELP)
+    assert "There are no review queues for your team (Early Help)" in main_text(client.get("/risk/queue"))
     refused = client.get("/risk/queue/hidden-hmos")
-    assert refused.status_code == 403 and "belongs to the Private Sector Housing team" in _text(refused)
-    _signed_in(client, sign_in, people[Role.GOVERNANCE])
+    assert refused.status_code == 403 and "belongs to the Private Sector Housing team" in main_text(refused)
+    signed_in(client, people[Role.GOVERNANCE])
     page = client.get("/risk/queue/hidden-hmos")
-    assert page.status_code == 200 and "You can read this queue but not record decisions" in _text(page)
+    assert page.status_code == 200 and "You can read this queue but not record decisions" in main_text(page)
     assert "Record decision" not in page.text
     token = token_in(page.text)  # the sign-out form in the header carries the session's token
     post = client.post("/risk/queue/hidden-hmos/decide", data={"csrf_token": token, "unit_id": HOMES[0][0],
@@ -155,22 +143,23 @@ def test_a_practitioner_in_another_team_gets_no_list_and_governance_reads_withou
 
 
 def test_analysts_read_the_decisions_report_but_never_the_list(
-        client: TestClient, sign_in: Callable[..., Response], token_in: Callable[[str], str],
-        people: dict[Role, str], workspace: Workspace) -> None:
-    _signed_in(client, sign_in, INSPECTOR)
+        client: TestClient, token_in: Callable[[str], str],
+        people: dict[Role, str], workspace: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
+    signed_in(client, INSPECTOR)
     token = token_in(client.get("/risk/queue/hidden-hmos").text)
     for unit_id, decision, reason in ((HOMES[0][0], "inspect", "Many adults, noise reports"),
                                       (HOMES[2][0], "no action", "Care home, registered with the council")):
         client.post("/risk/queue/hidden-hmos/decide", data={"csrf_token": token, "unit_id": unit_id,
                                                              "decision": decision, "reason": reason})
     assert client.get("/risk/queue/hidden-hmos/decisions").status_code == 403
-    _signed_in(client, sign_in, people[Role.ANALYST])
+    signed_in(client, people[Role.ANALYST])
     queues = client.get("/risk/queue")
     assert 'href="/risk/queue/hidden-hmos/decisions"' in queues.text
     assert 'href="/risk/queue/hidden-hmos"' not in queues.text
     assert client.get("/risk/queue/hidden-hmos").status_code == 403
     report = client.get("/risk/queue/hidden-hmos/decisions")
-    text = _text(report)
+    text = main_text(report)
     assert report.status_code == 200
     assert "Decisions recorded 2" in text and "Went against the model 1 (50% of decisions)" in text
     assert "High likelihood 1 0 0 1" in text and "Medium likelihood 0 1 0 1" in text

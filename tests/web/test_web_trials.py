@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 
@@ -24,28 +23,17 @@ def workspace(linked_demo: Workspace) -> Workspace:
     return linked_demo
 
 
-def _signed_in(client: TestClient, sign_in: Callable[..., Response], username: str) -> TestClient:
-    client.cookies.clear()
-    assert sign_in(client, username).status_code == 303
-    return client
-
-
-def _text(page: Response) -> str:
-    main = page.text.split("<main", 1)[1].split("</main>", 1)[0]
-    main = re.sub(r"<svg.*?</svg>", " ", main, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", main)))
-
-
 def test_the_trial_page_shows_the_frozen_plan_results_and_conclusion(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response], linked_demo: Workspace) -> None:
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
     amend_trial(linked_demo, DEMO_TRIAL, {"minimum_effect_of_interest": 0.03},
                 reason="The service said 3 points is the smallest change worth the cost.", amended_by="asha.analyst")
     trial = get_trial(linked_demo, DEMO_TRIAL)
-    listing = _signed_in(client, sign_in, people[Role.ANALYST]).get("/trials")
-    assert listing.status_code == 200 and f'href="{PAGE}"' in listing.text and "(retrospectively)" in _text(listing)
+    listing = signed_in(client, people[Role.ANALYST]).get("/trials")
+    assert listing.status_code == 200 and f'href="{PAGE}"' in listing.text and "(retrospectively)" in main_text(listing)
     page = client.get(PAGE)
     assert page.status_code == 200
-    text = _text(page)
+    text = main_text(page)
     assert trial.original_hash in text and "registered retrospectively" in text
     assert "minimum_effect_of_interest changed from “0.02” to “0.03”" in text
     assert "smallest change worth the cost" in text
@@ -60,31 +48,32 @@ def test_the_trial_page_shows_the_frozen_plan_results_and_conclusion(
 
 
 def test_managers_read_results_but_practitioners_are_kept_out(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response]) -> None:
-    manager = _signed_in(client, sign_in, people[Role.MANAGER]).get(PAGE)
+        client: TestClient, people: dict[Role, str], signed_in: Callable[..., TestClient]) -> None:
+    manager = signed_in(client, people[Role.MANAGER]).get(PAGE)
     assert manager.status_code == 200 and "Add note" in manager.text
-    governance = _signed_in(client, sign_in, people[Role.GOVERNANCE]).get(PAGE)
+    governance = signed_in(client, people[Role.GOVERNANCE]).get(PAGE)
     assert governance.status_code == 200 and "Add note" not in governance.text
-    assert _signed_in(client, sign_in, people[Role.PRACTITIONER]).get(PAGE).status_code == 403
-    assert _signed_in(client, sign_in, people[Role.ANALYST]).get("/trials/no-such-trial").status_code == 404
+    assert signed_in(client, people[Role.PRACTITIONER]).get(PAGE).status_code == 403
+    assert signed_in(client, people[Role.ANALYST]).get("/trials/no-such-trial").status_code == 404
 
 
 def test_an_analyst_adds_a_note_with_the_form_and_it_is_audit_logged_without_its_text(
-        client: TestClient, people: dict[Role, str], sign_in: Callable[..., Response],
-        token_in: Callable[[str], str], linked_demo: Workspace) -> None:
-    page = _signed_in(client, sign_in, people[Role.ANALYST]).get(PAGE)
+        client: TestClient, people: dict[Role, str],
+        token_in: Callable[[str], str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str]) -> None:
+    page = signed_in(client, people[Role.ANALYST]).get(PAGE)
     forged = client.post(f"{PAGE}/notes", data={"text": "no token", "kind": "note"})
-    assert forged.status_code in (400, 403) and "no token" not in _text(client.get(PAGE))
+    assert forged.status_code in (400, 403) and "no token" not in main_text(client.get(PAGE))
     empty = client.post(f"{PAGE}/notes", data={"text": " ", "kind": "note", "csrf_token": token_in(page.text)})
     assert empty.status_code == 400 and "Enter the note or quote" in empty.text
     saved = client.post(f"{PAGE}/notes", data={"text": "Letters reached Marland a week late.", "kind": "quote",
                                                "source": "Print room", "csrf_token": token_in(page.text)})
     assert saved.status_code == 303 and saved.headers["location"].startswith(PAGE)
-    shown = _text(client.get(saved.headers["location"]))
+    shown = main_text(client.get(saved.headers["location"]))
     assert "“Letters reached Marland a week late.”" in shown and "Your note was added" in shown
     entry = linked_demo.audit.entries(action="trial.note", actor=people[Role.ANALYST])[0]
     assert entry.details["kind"] == "quote" and "Marland" not in str(entry.details)
-    governance = _signed_in(client, sign_in, people[Role.GOVERNANCE])
+    governance = signed_in(client, people[Role.GOVERNANCE])
     refused = governance.post(f"{PAGE}/notes", data={"text": "x", "kind": "note",
                                                      "csrf_token": token_in(governance.get(PAGE).text)})
     assert refused.status_code == 403
