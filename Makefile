@@ -13,7 +13,7 @@ demo: $(INSTALLED) $(ASSETS)
 	$(BIN)/townhall demo $(DEMO_FOLDER) --residents $(DEMO_RESIDENTS)
 
 test: $(INSTALLED) $(ASSETS) browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check townhall tests bench scripts

@@ -12,6 +12,12 @@ import pytest
 from townhall.workspace import Workspace
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Rich sizes its tables to the terminal, and tests read whole rows: give every process (and every parallel
+    worker) the same wide console before any command module creates its console."""
+    os.environ["COLUMNS"] = "200"
+
+
 @pytest.fixture(autouse=True)
 def isolated_secrets(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep keys made by tests out of the developer's real secrets folder."""

@@ -23,7 +23,8 @@ def fold(text: str) -> str:
     text = text.translate(FOLDS)
     if text.isascii():
         return text.lower()
-    text = _decompose(text).casefold()
+    # casefold() turns Cherokee small letters into capitals (Unicode's case-folding rule), so lower() after it.
+    text = _decompose(text).casefold().lower()
     if not text.isascii():
         text = _decompose(text).translate(FOLDS)
     return text
