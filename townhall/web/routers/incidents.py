@@ -21,6 +21,7 @@ from townhall.places import (
     LARGEST_RADIUS_METRES,
     WITHHELD_ADDRESS,
     IncidentArea,
+    IncidentList,
     check_in_borough,
     circle_area,
     emergency_planning_team,
@@ -122,6 +123,21 @@ def _required(values: dict[str, str], errors: dict[str, dict[str, str]]) -> None
         errors["purpose"] = {"text": "Enter why the list is needed", "href": "#purpose"}
 
 
+async def _list_from_form(request: Request, user: User, values: dict[str, str],
+                          polygon_file: UploadFile | None) -> tuple[IncidentArea, IncidentList] | HTMLResponse:
+    """The incident area and its list from the form (for the page and the download alike), or the form again with
+    its errors when the answers do not describe an area."""
+    _require_team(request, user)
+    errors: dict[str, dict[str, str]] = {}
+    _required(values, errors)
+    area = await _area_from_form(request, values, polygon_file, errors)
+    if errors or area is None:
+        return _form(request, values, errors, status_code=400)
+    result = incident_list(workspace_of(request), user, area=area, incident_name=values["name"],
+                           purpose=values["purpose"])
+    return area, result
+
+
 @router.post("/places/incidents")
 async def incident_page(
     request: Request, user: Annotated[User, Depends(current_user)],
@@ -132,15 +148,11 @@ async def incident_page(
     polygon_file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     """The list for the area given (audit-logged), with the area on a map and a download for responders."""
-    _require_team(request, user)
     values = _values(name, purpose, postcode, latitude, longitude, radius, polygon)
-    errors: dict[str, dict[str, str]] = {}
-    _required(values, errors)
-    area = await _area_from_form(request, values, polygon_file, errors)
-    if errors or area is None:
-        return _form(request, values, errors, status_code=400)
-    workspace = workspace_of(request)
-    result = incident_list(workspace, user, area=area, incident_name=values["name"], purpose=values["purpose"])
+    listed = await _list_from_form(request, user, values, polygon_file)
+    if isinstance(listed, HTMLResponse):
+        return listed
+    area, result = listed
     return render(request, "incident_list.html", {
         "page_title": f"{result.incident_name} – Incident list", "result": result, "values": values,
         "area_geojson": _area_map(area, result.incident_name), "area_text": _area_text(area),
@@ -157,15 +169,12 @@ async def incident_download(
     polygon: Annotated[str, Form(max_length=LARGEST_UPLOAD_BYTES)] = "",
 ) -> Response:
     """The same list as a CSV file for responders; the list and the download are both audit-logged."""
-    _require_team(request, user)
     values = _values(name, purpose, postcode, latitude, longitude, radius, polygon)
-    errors: dict[str, dict[str, str]] = {}
-    _required(values, errors)
-    area = await _area_from_form(request, values, None, errors)
-    if errors or area is None:
-        return _form(request, values, errors, status_code=400)
+    listed = await _list_from_form(request, user, values, None)
+    if isinstance(listed, HTMLResponse):
+        return listed
     workspace = workspace_of(request)
-    result = incident_list(workspace, user, area=area, incident_name=values["name"], purpose=values["purpose"])
+    _area, result = listed
     file_name = (_SAFE_FILE_NAME.sub("-", result.incident_name).strip("-").lower() or "incident") + "-list.csv"
     content = incident_csv(workspace, user, result, file_name=file_name)
     return Response(content, media_type="text/csv; charset=utf-8",
