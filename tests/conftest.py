@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,33 +50,59 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 LINKED_DEMO_RESIDENTS = 1_500
 
 
+@contextmanager
+def session_secrets(folder: Path) -> Iterator[None]:
+    """Keys for a workspace built once per run (outside any one test's own secrets folder), restored afterwards."""
+    previous = os.environ.get("TOWNHALL_SECRETS_DIR")
+    os.environ["TOWNHALL_SECRETS_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TOWNHALL_SECRETS_DIR", None)
+        else:
+            os.environ["TOWNHALL_SECRETS_DIR"] = previous
+
+
+@contextmanager
+def opened_copy(folder: Path, copy: Path) -> Iterator[Workspace]:
+    """A workspace opened on a fresh copy of ``folder``, closed afterwards, so a test may change it freely."""
+    shutil.copytree(folder, copy)
+    opened = Workspace.open(copy)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def building_secrets() -> Callable[[Path], AbstractContextManager[None]]:
+    """``session_secrets`` for other folders' conftest files, which cannot import this one."""
+    return session_secrets
+
+
+@pytest.fixture(scope="session")
+def copy_and_open() -> Callable[[Path, Path], AbstractContextManager[Workspace]]:
+    """``opened_copy`` for other folders' conftest files, which cannot import this one."""
+    return opened_copy
+
+
 @pytest.fixture(scope="session")
 def linked_demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo council, built and linked once per test run (read it; copy it with `linked_demo` to write)."""
     from townhall.demo.workspace_builder import build_demo_workspace
     from townhall.identity import link_people
 
-    secrets = tmp_path_factory.mktemp("linked-demo-secrets")
-    previous = os.environ.get("TOWNHALL_SECRETS_DIR")
-    os.environ["TOWNHALL_SECRETS_DIR"] = str(secrets)
-    try:
+    with session_secrets(tmp_path_factory.mktemp("linked-demo-secrets")):
         folder = tmp_path_factory.mktemp("linked-demo") / "ashbury"
         build_demo_workspace(folder, residents=LINKED_DEMO_RESIDENTS, seed=7)
         with Workspace.open(folder) as built:
             link_people(built)
-    finally:
-        if previous is None:
-            os.environ.pop("TOWNHALL_SECRETS_DIR", None)
-        else:
-            os.environ["TOWNHALL_SECRETS_DIR"] = previous
     return folder
 
 
 @pytest.fixture
 def linked_demo(linked_demo_folder: Path, tmp_path: Path) -> Iterator[Workspace]:
     """A fresh copy of the linked demo council that a test may change."""
-    copy = tmp_path / "ashbury"
-    shutil.copytree(linked_demo_folder, copy)
-    opened = Workspace.open(copy)
-    yield opened
-    opened.close()
+    with opened_copy(linked_demo_folder, tmp_path / "ashbury") as opened:
+        yield opened

@@ -9,9 +9,8 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -70,34 +69,25 @@ def register_csv(workspace: Workspace, name: str, text: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def tiny_housing_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_housing_folder(tmp_path_factory: pytest.TempPathFactory,
+                        building_secrets: Callable[[Path], AbstractContextManager[None]]) -> Path:
     """The tiny housing workspace, registered once per test run (copy it with ``tiny_housing`` to use it)."""
-    secrets = tmp_path_factory.mktemp("tiny-housing-secrets")
-    previous = os.environ.get("TOWNHALL_SECRETS_DIR")
-    os.environ["TOWNHALL_SECRETS_DIR"] = str(secrets)
-    try:
+    with building_secrets(tmp_path_factory.mktemp("tiny-housing-secrets")):
         folder = tmp_path_factory.mktemp("tiny-housing") / "council"
         with Workspace.create(folder, "Testshire") as created:
             for name, text in (("address_gazetteer", GAZETTEER), ("police_asb", POLICE),
                                ("housing_inspections", INSPECTIONS), ("hmo_licences", LICENCES),
                                ("council_tax", COUNCIL_TAX), ("business_rates", BUSINESS_RATES)):
                 register_csv(created, name, text)
-    finally:
-        if previous is None:
-            os.environ.pop("TOWNHALL_SECRETS_DIR", None)
-        else:
-            os.environ["TOWNHALL_SECRETS_DIR"] = previous
     return folder
 
 
 @pytest.fixture
-def tiny_housing(tiny_housing_folder: Path, tmp_path: Path) -> Iterator[Workspace]:
+def tiny_housing(tiny_housing_folder: Path, tmp_path: Path,
+                 copy_and_open: Callable[[Path, Path], AbstractContextManager[Workspace]]) -> Iterator[Workspace]:
     """A fresh copy of a workspace with five addresses and a handful of dated housing events (see above)."""
-    copy = tmp_path / "council"
-    shutil.copytree(tiny_housing_folder, copy)
-    opened = Workspace.open(copy)
-    yield opened
-    opened.close()
+    with copy_and_open(tiny_housing_folder, tmp_path / "council") as opened:
+        yield opened
 
 
 def load_small_area_deprivation(workspace: Workspace, deciles: dict[str, int] | None = None) -> None:
