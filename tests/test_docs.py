@@ -61,3 +61,35 @@ def test_the_readme_first_screen_gives_exactly_the_two_set_up_commands() -> None
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _setting_keys(model: type, prefix: str = "") -> list[str]:
+    """Every key of a settings model as written in townhall.toml, nested tables as 'columns.uprn'."""
+    from pydantic import BaseModel
+
+    keys = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys.extend(_setting_keys(annotation, f"{prefix}{name}."))
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def test_every_setting_is_documented_under_its_table_in_the_settings_guide() -> None:
+    import importlib
+
+    from townhall.settings import CONCERNS
+
+    guide = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    missing = []
+    for concern, (module, class_name) in CONCERNS.items():
+        section = guide.split(f"## [{concern}]", 1)
+        if len(section) == 1:
+            missing.append(f"[{concern}]")
+            continue
+        text = section[1].split("\n## ", 1)[0]
+        model = getattr(importlib.import_module(module), class_name)
+        missing += [f"[{concern}] {key}" for key in _setting_keys(model) if f"`{key}`" not in text]
+    assert not missing, f"Settings with no documentation in docs/settings.md: {missing}"

@@ -21,6 +21,7 @@ import tomli_w
 from townhall.errors import WorkspaceError
 from townhall.governance.audit import AuditLog
 from townhall.governance.users import UserDirectory
+from townhall.settings import WorkspaceSettings
 from townhall.store.analytics import AnalyticsStore
 from townhall.store.files import atomic_write_text
 from townhall.store.state import StateStore
@@ -172,6 +173,11 @@ class Workspace:
             atomic_write_text(key_file, secrets.token_hex(32))
             key_file.chmod(0o600)
         return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
+
+    @property
+    def settings(self) -> WorkspaceSettings:
+        """Typed settings per concern from townhall.toml (``workspace.settings.gazetteer``), defaults in one place."""
+        return WorkspaceSettings(self.config.extra, self.path / CONFIG_FILE)
 
     @functools.cached_property
     def catalogue(self) -> Catalogue:
