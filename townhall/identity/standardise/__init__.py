@@ -5,6 +5,7 @@ Each comes as a one-value function (for a search box) and a column function over
 which computes each distinct value once and so always agrees with the one-value version.
 """
 
+from townhall.catalogue.date_formats import ColumnReport, DateFormatChoice, DateReading
 from townhall.identity.standardise.addresses import (
     Address,
     address_key,
@@ -19,6 +20,7 @@ from townhall.identity.standardise.dates import (
     StandardDate,
     day_month_swapped,
     day_month_swaps,
+    detect_date_format,
     standardise_date,
     standardise_dates,
 )
@@ -61,6 +63,9 @@ __all__ = [
     "NAME_GROUPS",
     "NHS_NUMBER_PROBLEMS",
     "Address",
+    "ColumnReport",
+    "DateFormatChoice",
+    "DateReading",
     "FullName",
     "PostcodeParts",
     "StandardDate",
@@ -72,6 +77,7 @@ __all__ = [
     "check_nhs_number",
     "day_month_swapped",
     "day_month_swaps",
+    "detect_date_format",
     "first_name_group_lists",
     "first_name_groups",
     "name_tokens",

@@ -40,6 +40,18 @@ def _distinct(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return np.asarray(codes), list(uniques)
 
 
+def as_series(values: Sequence[Any] | pd.Series) -> pd.Series:
+    """Values as a Series (a list becomes an object Series with a 0-based index)."""
+    return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+
+def distinct_with_counts(series: pd.Series) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Codes into the distinct values (-1 for missing), the distinct values, and how many rows hold each."""
+    codes, uniques = _distinct(series)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else np.zeros(0, dtype=np.int64)
+    return codes, uniques, counts
+
+
 def map_distinct(series: pd.Series, function: Callable[[Any], Any], dtype: Any = STRING_DTYPE) -> pd.Series:
     """``series.map(function)`` computed once per distinct value; missing cells give a missing result."""
     codes, uniques = _distinct(series)
