@@ -351,7 +351,8 @@ def is_shaped(shape: Shape) -> bool:
     return shape.kind not in (NOT_A_DATE, SERIAL, BLANK)
 
 
-def _count(number: int, singular: str, plural: str | None = None) -> str:
+def count_text(number: int, singular: str, plural: str | None = None) -> str:
+    """'1 value', '2 values', '1,204 values have': a count with its noun in the right number."""
     return f"{number:,} {singular if number == 1 else (plural or singular + 's')}"
 
 
@@ -383,15 +384,16 @@ def choose_reading(shapes: Sequence[Shape], counts: Sequence[int], *, birth_date
                        "Excel dates (1900 date system: 1 is 1 Jan 1900).")
     month_first = month_only > 0 and day_only * MONTH_FIRST_MAJORITY <= month_only
     if month_first:
-        reasons.append(f"Month first (US order): {_count(month_only, 'value has', 'values have')} a second part above "
-                       f"12 and {'none has' if not day_only else _count(day_only, 'value has', 'values have')} a first "
-                       "part above 12.")
+        against = "none has" if not day_only else count_text(day_only, "value has", "values have")
+        reasons.append(f"Month first (US order): {count_text(month_only, 'value has', 'values have')} a second "
+                       f"part above 12 and {against} a first part above 12.")
     elif day_only and month_only:
-        reasons.append(f"Day first (UK order): {_count(day_only, 'value')} can only be read day first but "
-                       f"{_count(month_only, 'value')} only month first; the column mixes orders, so the "
+        reasons.append(f"Day first (UK order): {count_text(day_only, 'value')} can only be read day first but "
+                       f"{count_text(month_only, 'value')} only month first; the column mixes orders, so the "
                        f"month-first {'one is' if month_only == 1 else 'ones are'} left unread.")
     elif day_only:
-        reasons.append(f"Day first (UK order): {_count(day_only, 'value has', 'values have')} a first part above 12.")
+        reasons.append(f"Day first (UK order): {count_text(day_only, 'value has', 'values have')} a first part "
+                       "above 12.")
     not_after = today if birth_date else None
     return DateReading(day_first=not month_first, excel_serials=excel, not_after=not_after), reasons
 
@@ -424,16 +426,16 @@ def describe_choice(shapes: Sequence[Shape], counts: Sequence[int], reading: Dat
     formats = tuple(sorted(format_counts, key=lambda style: -format_counts[style]))
     reasons = list(reasons)
     if ambiguous and reading.day_first and not day_only and not month_only:
-        reasons.append(f"Every day-and-month value could be read either way ({_count(ambiguous, 'value')} "
+        reasons.append(f"Every day-and-month value could be read either way ({count_text(ambiguous, 'value')} "
                        "ambiguous, such as 03/04 for 3 April or 4 March), so the UK order (day first) was chosen.")
     elif ambiguous:
-        reasons.append(f"{_count(ambiguous, 'value')} could be read either way; "
+        reasons.append(f"{count_text(ambiguous, 'value')} could be read either way; "
                        f"{'day' if reading.day_first else 'month'} first was used for them as for the rest.")
     two_digit_years = reading.two_digit_years() if two_digit else None
     if two_digit_years:
         reasons.append(f"Two-digit years are read as {two_digit_years}.")
     if filled and kept < filled:
-        reasons.append(f"{_count(filled - kept, 'value')} of {filled:,} could not be read as a date.")
+        reasons.append(f"{count_text(filled - kept, 'value')} of {filled:,} could not be read as a date.")
     if formats:
         reasons.insert(0, f"Read {kept:,} of {filled:,} values as dates, written as {', '.join(formats)}.")
     elif filled:

@@ -8,7 +8,6 @@ Records whose name is an organisation ("Swan Barbers Ltd") are left out: the ind
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from townhall.identity.standardise import (
     standardise_uprns,
 )
 from townhall.identity.standardise._series import map_distinct
+from townhall.identity.standardise.organisations import looks_like_organisation  # moved there; kept for callers
 from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
@@ -35,13 +35,6 @@ if TYPE_CHECKING:
 LINKAGE_COLUMNS = ("unique_id", "source", "record_id", "row_number", "first_name", "surname", "first_name_group",
                    "date_of_birth", "date_of_birth_swapped", "birth_year", "nhs_number", "postcode", "address",
                    "address_key", "house_street", "uprn", "record_date", "address_withheld")
-ORGANISATION_WORDS = frozenset({
-    "ltd", "limited", "llp", "plc", "inc", "cic", "co", "company", "sons", "trust", "council", "services", "group",
-    "inn", "store", "stores", "barbers", "solicitors", "cafe", "bar", "restaurant", "shop", "garage", "motors",
-    "hardware", "fabrications", "tyres", "club", "church", "school", "centre", "association", "partnership",
-    "holdings", "properties", "lettings", "estates", "agency", "salon", "takeaway", "pharmacy", "surgery", "hotel",
-    "pub", "bakery", "butchers", "kitchen", "studio", "supplies", "trading", "enterprises", "consulting", "and",
-})
 # A source whose names are mostly organisations is not a list of people (e.g. business ratepayers).
 ORGANISATION_SHARE_TO_LEAVE_OUT = 0.5
 _TRUE_WORDS = frozenset({"y", "yes", "true", "1", "t"})
@@ -55,14 +48,6 @@ class PreparedSource:
     records: pd.DataFrame
     organisations: int  # records left out because the name is an organisation's
     too_little: int  # records left out with a name but nothing else to tell people of that name apart
-
-
-def looks_like_organisation(name: object) -> bool:
-    """Whether a name reads as an organisation rather than a person ('Lion Solicitors LLP', 'Bridge Inn', '& Sons')."""
-    if not isinstance(name, str):
-        return False
-    words = set(re.split(r"[^a-z]+", name.lower())) - {""}
-    return bool(words & ORGANISATION_WORDS) or "&" in name
 
 
 def swapped_day_and_month(born: pd.Series) -> pd.Series:
