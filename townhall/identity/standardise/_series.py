@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from townhall.catalogue.date_formats import EXAMPLE_ROWS, ColumnReport
+
 STRING_DTYPE = "str"
 
 
@@ -90,3 +92,32 @@ def map_distinct_to_lists(series: pd.Series, function: Callable[[Any], Sequence[
         table[position] = result
     table[-1] = None
     return pd.Series(table[codes], index=series.index, name=series.name, dtype=object)
+
+
+def report_figures(series: pd.Series, codes: np.ndarray, uniques: list[Any], counts: np.ndarray,
+                   results: Sequence[Any]) -> tuple[int, int, tuple[Any, ...]]:
+    """Filled values, values with a result, and the first few row labels of filled values without one.
+
+    A value is filled when it has text after trimming; a result is anything but None.
+    """
+    filled_flags = np.array([bool((text := as_text(value)) and text.strip()) for value in uniques] + [False])
+    kept_flags = np.array([result is not None for result in results] + [False])
+    filled = int(counts[filled_flags[:-1]].sum()) if len(uniques) else 0
+    kept = int(counts[kept_flags[:-1] & filled_flags[:-1]].sum()) if len(uniques) else 0
+    failing = filled_flags & ~kept_flags
+    rows = tuple(series.index[np.flatnonzero(failing[codes])[:EXAMPLE_ROWS]])
+    return filled, kept, rows
+
+
+def map_distinct_reported(series: Sequence[Any] | pd.Series, function: Callable[[Any], Any],
+                          reason: Callable[[int, int], str]) -> pd.Series:
+    """map_distinct with a ColumnReport in ``result.attrs["report"]``: filled values, values kept after cleaning,
+    example rows of those that were not, and ``reason(filled, kept)`` in words."""
+    column = as_series(series)
+    codes, uniques, counts = distinct_with_counts(column)
+    results = [function(value) for value in uniques]
+    array = pd.array(results, dtype=STRING_DTYPE) if results else pd.array([], dtype=STRING_DTYPE)
+    output = pd.Series(array.take(codes, allow_fill=True), index=column.index, name=column.name)
+    filled, kept, rows = report_figures(column, codes, uniques, counts, results)
+    output.attrs["report"] = ColumnReport(values=filled, kept=kept, unusable_rows=rows, reason=reason(filled, kept))
+    return output

@@ -132,7 +132,7 @@ def standardise_dates(series: Sequence[object] | pd.Series, *, today: date | Non
     failed = np.fromiter((result.date is None and shape.kind != "blank" for result, shape in zip(
         results, shapes, strict=True)), dtype=bool, count=len(results))
     positions = np.flatnonzero((codes >= 0) & np.append(failed, False)[codes])[:5] if len(results) else []
-    frame.attrs["date_format"] = with_rows(choice, list(column.index[positions]))
+    frame.attrs["date_format"] = frame.attrs["report"] = with_rows(choice, list(column.index[positions]))
     return frame
 
 

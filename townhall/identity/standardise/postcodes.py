@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
-from townhall.catalogue.date_formats import EXAMPLE_ROWS, ColumnReport, count_text
+from townhall.catalogue.date_formats import ColumnReport, count_text
 from townhall.catalogue.validation import normalise_postcode
 from townhall.identity.standardise._series import (
     as_series,
@@ -26,6 +25,7 @@ from townhall.identity.standardise._series import (
     distinct_with_counts,
     map_distinct,
     map_distinct_to_frame,
+    report_figures,
 )
 
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
@@ -197,8 +197,7 @@ def standardise_postal_codes(series: Sequence[object] | pd.Series, *, uk: bool |
     column = as_series(series)
     codes, uniques, counts = distinct_with_counts(column)
     kinds = [postal_code_kind(value) for value in uniques]
-    filled = int(sum(count for value, count in zip(uniques, counts, strict=True) if as_text(value) is not None
-                     and as_text(value).strip()))
+    filled = int(sum(count for value, count in zip(uniques, counts, strict=True) if (as_text(value) or "").strip()))
     uk_count = int(sum(count for kind, count in zip(kinds, counts, strict=True) if kind == UK_POSTCODE))
     is_uk = uk if uk is not None else bool(filled) and uk_count >= UK_COLUMN_SHARE * filled
     length = None if is_uk else _numeric_length(kinds, counts)
@@ -206,7 +205,7 @@ def standardise_postal_codes(series: Sequence[object] | pd.Series, *, uk: bool |
     problems: list[str | None] = []
     padded = 0
     for value, kind, count in zip(uniques, kinds, counts, strict=True):
-        blank = as_text(value) is None or not as_text(value).strip()
+        blank = not (as_text(value) or "").strip()
         if is_uk:
             result, was_padded = standardise_postcode(value), False
         else:
@@ -223,14 +222,13 @@ def standardise_postal_codes(series: Sequence[object] | pd.Series, *, uk: bool |
     problem = pd.array(problems, dtype="str") if problems else pd.array([], dtype="str")
     frame = pd.DataFrame({"postcode": standard.take(codes, allow_fill=True),
                           "problem": problem.take(codes, allow_fill=True)}, index=column.index)
-    failed = np.array([item is not None for item in problems] + [False], dtype=bool)
-    kept = int(sum(count for result, count in zip(results, counts, strict=True) if result is not None))
-    rows = column.index[np.flatnonzero(failed[codes])[:EXAMPLE_ROWS]]
+    filled, kept, rows = report_figures(column, codes, uniques, counts, results)
     frame.attrs["postcode_format"] = PostcodeFormatChoice(
-        values=filled, kept=kept, unusable_rows=tuple(rows),
+        values=filled, kept=kept, unusable_rows=rows,
         reason=_describe_postcodes(is_uk, filled, kept, format_counts, padded, length),
         uk_specific=is_uk, format_counts=format_counts, padded=padded,
     )
+    frame.attrs["report"] = frame.attrs["postcode_format"]
     return frame
 
 
