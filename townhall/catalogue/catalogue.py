@@ -32,6 +32,7 @@ from townhall.catalogue.quality import (
     TYPE_RULES,
     StoredField,
     apply_rule,
+    bad_text_failures,
     build_profile,
     checked_rule_label,
     measure_columns,
@@ -250,6 +251,7 @@ class Catalogue:
                 ).fetchall()
                 failing += [[name, plan.name, int(row), value, reason, "type"] for row, value in examples]
                 type_examples[plan.index] = len(examples)
+        failing += bad_text_failures(memory, name, staged.bad_text, plans)
         memory.execute("DROP TABLE staging")
         report("checking quality", 0.6)
         measured = measure_columns(memory, "typed", [(plan.name, plan.data_type) for plan in plans])

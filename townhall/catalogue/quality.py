@@ -94,6 +94,29 @@ TYPE_RULES: dict[str, TypeRule] = {
 }
 
 
+BAD_TEXT_LABEL = "readable text"
+BAD_TEXT_REASON = "holds bytes that are not valid UTF-8 (shown as \ufffd)"
+BAD_TEXT_EXAMPLES = 100
+
+
+def bad_text_failures(connection: duckdb.DuckDBPyConnection, source: str, bad_text: dict[int, tuple[int, list[int]]],
+                      plans: list) -> list[list[object]]:
+    """Failing rows for values that were not cleanly encoded, from the staging table; each plan's count goes in its
+    facts as ``bad_text`` so the profile counts those values as failing."""
+    failing: list[list[object]] = []
+    for plan in plans:
+        found = bad_text.get(plan.index)
+        if not found:
+            continue
+        plan.facts["bad_text"] = found[0]
+        rows = connection.execute(
+            f"SELECT _row_number, {plan.staging_column} FROM staging WHERE contains({plan.staging_column}, "
+            f"'\ufffd') ORDER BY _row_number LIMIT {BAD_TEXT_EXAMPLES}"
+        ).fetchall()
+        failing += [[source, plan.name, int(row), value, BAD_TEXT_REASON, "encoding"] for row, value in rows]
+    return failing
+
+
 def tag_rule(tags: list[str]) -> Rule | None:
     """The value check a field's tags call for (NHS number, postcode, UPRN, email, phone, date of birth), if any."""
     for tag in _RULE_ORDER:
@@ -234,11 +257,12 @@ def share_text(count: int, total: int) -> str:
 def build_profile(stored: StoredField) -> FieldProfile:
     """The FieldProfile shown to people: figures from storage, values masked by the current tags."""
     completeness = stored.filled / stored.rows if stored.rows else 0.0
-    label = checked_rule_label(stored.data_type, stored.tags)
+    bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+    label = checked_rule_label(stored.data_type, stored.tags) or (BAD_TEXT_LABEL if bad_text else None)
     valid: int | None = None
     validity: float | None = None
     if label is not None:
-        valid = max(stored.filled - stored.type_failures - stored.rule_failures, 0)
+        valid = max(stored.filled - stored.type_failures - stored.rule_failures - bad_text, 0)
         validity = valid / stored.filled if stored.filled else None
     return FieldProfile(
         name=stored.name, position=stored.position, data_type=stored.data_type,
@@ -369,6 +393,11 @@ def source_problems(fields: list[StoredField], rows: int, notes: list[str], *, l
             ranked.append((wrong, stored.type_failures / rows,
                            f"{stored.name}: {_rows_text(stored.type_failures, rows)} "
                            f"{_pick(type_rule.problem, stored.type_failures)}; {stored_empty}"))
+        bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+        if bad_text:
+            ranked.append((wrong, bad_text / rows, f"{stored.name}: {_rows_text(bad_text, rows)} "
+                           f"{'holds' if bad_text == 1 else 'hold'} text that is not cleanly encoded (bytes that are "
+                           "not valid UTF-8, shown as \ufffd)"))
         rule = tag_rule(stored.tags)
         if stored.rule_failures and rule:
             ranked.append((wrong, stored.rule_failures / rows,
