@@ -260,7 +260,7 @@ class Catalogue:
             confirmed = known_tags.get(plan.name.lower())
             tags = confirmed if confirmed is not None else plan.suggested_tags
             rule = apply_rule(memory, "typed", plan.name, plan.data_type, tags,
-                              limit=MAX_FAILING_ROWS_KEPT - type_examples.get(plan.index, 0))
+                              limit=MAX_FAILING_ROWS_KEPT - type_examples.get(plan.index, 0), facts=plan.facts)
             failing += [[name, plan.name, row, value, reason, "rule"] for row, value, reason in rule.examples]
             facts = dict(plan.facts)
             facts.update({key: value for key, value in figures.items() if key not in {"distinct", "common_values"}})
@@ -392,11 +392,11 @@ class Catalogue:
                 [source, stored.name],
             ).fetchone()[0]  # type: ignore[index]
             result = apply_rule(connection, self._qualified(source), stored.name, stored.data_type, cleaned,
-                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples))
+                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples), facts=stored.facts)
             connection.execute(
                 "UPDATE catalogue.fields SET tags = ?, tags_confirmed = true, checked_rule = ?, rule_failures = ?, "
                 "failing_examples = ? WHERE source = ? AND name = ?",
-                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned), result.failures,
+                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned, stored.facts), result.failures,
                  int(kept_type_examples) + len(result.examples), source, stored.name],
             )
             connection.execute("DELETE FROM catalogue.failing_rows WHERE source = ? AND field = ? AND kind = 'rule'",

@@ -16,6 +16,7 @@ import duckdb
 
 from townhall.catalogue.models import IDENTIFIER_TAG, FieldProfile
 from townhall.catalogue.tagging import is_special_category, mask_common_value
+from townhall.catalogue.validation import POSTAL_CODE_PATTERN
 from townhall.store import quote_identifier
 
 MAX_FAILING_ROWS_KEPT = 1000
@@ -69,6 +70,14 @@ TAG_RULES: dict[str, Rule] = {
          "are not believable dates of birth (unreadable, in the future or before 1900)"),
     ),
 }
+# A field tagged postcode whose values are not UK postcodes (facts["postcode_format"] == "other") is checked as codes.
+POSTAL_CODE_RULE = Rule(
+    "postal code (not UK)",
+    "regexp_full_match(regexp_replace({text}, '[^A-Za-z0-9]', '', 'g'), '"
+    + POSTAL_CODE_PATTERN.replace("{", "{{").replace("}", "}}") + "')",
+    "'not a postal code (2 to 10 letters and digits)'",
+    ("is not a postal code", "are not postal codes"),
+)
 _RULE_ORDER = ("nhs_number", "postcode", "uprn", "email", "phone", "date_of_birth")
 
 
@@ -117,17 +126,23 @@ def bad_text_failures(connection: duckdb.DuckDBPyConnection, source: str, bad_te
     return failing
 
 
-def tag_rule(tags: list[str]) -> Rule | None:
-    """The value check a field's tags call for (NHS number, postcode, UPRN, email, phone, date of birth), if any."""
+def tag_rule(tags: list[str], facts: dict[str, object] | None = None) -> Rule | None:
+    """The value check a field's tags call for (NHS number, postcode, UPRN, email, phone, date of birth), if any.
+
+    A postcode field whose values were found not to be UK postcodes (``facts["postcode_format"] == "other"``) is
+    checked as postal codes instead.
+    """
     for tag in _RULE_ORDER:
         if tag in tags:
+            if tag == "postcode" and (facts or {}).get("postcode_format") == "other":
+                return POSTAL_CODE_RULE
             return TAG_RULES[tag]
     return None
 
 
-def checked_rule_label(data_type: str, tags: list[str]) -> str | None:
+def checked_rule_label(data_type: str, tags: list[str], facts: dict[str, object] | None = None) -> str | None:
     """The rule named in profiles: the tag's rule, else the type's, else None for plain text."""
-    rule = tag_rule(tags)
+    rule = tag_rule(tags, facts)
     if rule:
         return rule.label
     type_rule = TYPE_RULES.get(data_type)
@@ -171,10 +186,11 @@ def _text(column: str) -> str:
 
 
 def apply_rule(connection: duckdb.DuckDBPyConnection, table: str, column_name: str, data_type: str,
-               tags: list[str], *, limit: int = MAX_FAILING_ROWS_KEPT) -> RuleResult:
+               tags: list[str], *, limit: int = MAX_FAILING_ROWS_KEPT,
+               facts: dict[str, object] | None = None) -> RuleResult:
     """Check a stored column against the rule its tags call for, keeping the first ``limit`` failing rows."""
-    rule = tag_rule(tags)
-    label = checked_rule_label(data_type, tags)
+    rule = tag_rule(tags, facts)
+    label = checked_rule_label(data_type, tags, facts)
     if rule is None:
         return RuleResult(label, 0, [])
     column = quote_identifier(column_name)
@@ -258,7 +274,7 @@ def build_profile(stored: StoredField) -> FieldProfile:
     """The FieldProfile shown to people: figures from storage, values masked by the current tags."""
     completeness = stored.filled / stored.rows if stored.rows else 0.0
     bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
-    label = checked_rule_label(stored.data_type, stored.tags) or (BAD_TEXT_LABEL if bad_text else None)
+    label = checked_rule_label(stored.data_type, stored.tags, stored.facts) or (BAD_TEXT_LABEL if bad_text else None)
     valid: int | None = None
     validity: float | None = None
     if label is not None:
@@ -290,6 +306,13 @@ _TAG_PHRASES = {
     "ethnicity": "ethnic origin", "health": "health information", "religion": "religion or belief",
     "sexual_orientation": "sexual orientation", "disability": "disability information", "identifier": "record ids",
 }
+
+
+def _tag_phrase(tag: str, facts: dict[str, object]) -> str:
+    """What a tag says a field holds; postcode fields of other countries' codes say so."""
+    if tag == "postcode" and facts.get("postcode_format") == "other":
+        return "postal codes (not UK)"
+    return _TAG_PHRASES[tag]
 
 
 def _date_text(value: str, with_time: bool) -> str:
@@ -324,7 +347,7 @@ def describe_field(stored: StoredField) -> str:
     tags = [tag for tag in stored.tags if tag in _TAG_PHRASES]
     prefix = ""
     if tags and stored.data_type != "text":
-        prefix = _sentence(_TAG_PHRASES[tags[0]]) + "; "
+        prefix = _sentence(_tag_phrase(tags[0], facts)) + "; "
     if stored.data_type in {"date", "datetime"} and facts.get("min") and facts.get("max"):
         with_time = stored.data_type == "datetime"
         low, high = str(facts["min"]), str(facts["max"])
@@ -334,6 +357,8 @@ def describe_field(stored: StoredField) -> str:
         else:
             span = f"from {_date_text(low, with_time)} to {_date_text(high, with_time)}"
         text = f"{kind} {span}"
+        if facts.get("date_format"):
+            text += f", written {facts['date_format']}"
         return prefix + (text if prefix else _sentence(text))
     if stored.data_type in {"integer", "decimal"} and facts.get("min") is not None:
         money = bool(facts.get("money")) and stored.data_type == "decimal"
@@ -345,7 +370,7 @@ def describe_field(stored: StoredField) -> str:
         yes = int(facts.get("true_count") or 0)
         return f"Yes/no; {share_text(yes, known)} yes" if known else "Yes/no"
     if tags:
-        phrases = " and ".join(_TAG_PHRASES[tag] for tag in tags)
+        phrases = " and ".join(_tag_phrase(tag, facts) for tag in tags)
         text = f"Text; looks like {phrases}"
         if IDENTIFIER_TAG in tags:
             text += " (every value different)" if stored.distinct == stored.filled else " (some repeated)"
@@ -398,7 +423,7 @@ def source_problems(fields: list[StoredField], rows: int, notes: list[str], *, l
             ranked.append((wrong, bad_text / rows, f"{stored.name}: {_rows_text(bad_text, rows)} "
                            f"{'holds' if bad_text == 1 else 'hold'} text that is not cleanly encoded (bytes that are "
                            "not valid UTF-8, shown as \ufffd)"))
-        rule = tag_rule(stored.tags)
+        rule = tag_rule(stored.tags, stored.facts)
         if stored.rule_failures and rule:
             ranked.append((wrong, stored.rule_failures / rows,
                            f"{stored.name}: {_rows_text(stored.rule_failures, rows)} "

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from townhall.catalogue.date_formats import ColumnReport, count_text
-from townhall.catalogue.validation import normalise_postcode
+from townhall.catalogue.validation import POSTAL_CODE_PATTERN, UK_POSTCODE_COLUMN_SHARE, normalise_postcode
 from townhall.identity.standardise._series import (
     as_series,
     as_text,
@@ -77,14 +77,12 @@ US_ZIP = "5-digit ZIP code"
 US_ZIP_PLUS_4 = "ZIP+4 code"
 OTHER_CODE = "other code"
 NOT_A_CODE = "not a code"
-# A column is a UK postcode column when at least this share of its filled values are UK postcodes.
-UK_COLUMN_SHARE = 0.5
 INVALID_UK_POSTCODE = "not a UK postcode"
 NOT_A_POSTAL_CODE = "not a postal code"
 POSTCODE_PROBLEMS = (INVALID_UK_POSTCODE, NOT_A_POSTAL_CODE)
 
 _ZIP_PLUS_4 = re.compile(r"([0-9]{5})[ -]?([0-9]{4})")
-_OTHER_CODE = re.compile(r"[A-Z0-9]{2,10}")
+_OTHER_CODE = re.compile(POSTAL_CODE_PATTERN)
 
 
 def postal_code(text: object) -> str | None:
@@ -199,7 +197,7 @@ def standardise_postal_codes(series: Sequence[object] | pd.Series, *, uk: bool |
     kinds = [postal_code_kind(value) for value in uniques]
     filled = int(sum(count for value, count in zip(uniques, counts, strict=True) if (as_text(value) or "").strip()))
     uk_count = int(sum(count for kind, count in zip(kinds, counts, strict=True) if kind == UK_POSTCODE))
-    is_uk = uk if uk is not None else bool(filled) and uk_count >= UK_COLUMN_SHARE * filled
+    is_uk = uk if uk is not None else bool(filled) and uk_count >= UK_POSTCODE_COLUMN_SHARE * filled
     length = None if is_uk else _numeric_length(kinds, counts)
     results: list[str | None] = []
     problems: list[str | None] = []
