@@ -36,6 +36,7 @@ from townhall.catalogue.quality import (
     build_profile,
     checked_rule_label,
     measure_columns,
+    personal_field_warnings,
     quality_score,
     source_problems,
 )
@@ -355,7 +356,8 @@ class Catalogue:
         profiles = [build_profile(stored) for stored in fields]
         summary = _summary(row, profiles)
         return SourceDetail(**vars(summary), field_profiles=profiles,
-                            problems=source_problems(fields, int(row["row_count"]), json.loads(row["notes"])))
+                            problems=source_problems(fields, int(row["row_count"]), json.loads(row["notes"])),
+                            warnings=personal_field_warnings(fields, int(row["row_count"])))
 
     def table_name(self, source: str) -> str:
         """The fully qualified, quoted DuckDB table holding the source's rows, e.g. sources."council_tax"."""

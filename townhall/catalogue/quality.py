@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import duckdb
 
-from townhall.catalogue.models import IDENTIFIER_TAG, FieldProfile
+from townhall.catalogue.models import IDENTIFIER_TAG, PERSONAL_TAGS, FieldProfile
 from townhall.catalogue.tagging import is_special_category, mask_common_value
 from townhall.catalogue.validation import POSTAL_CODE_PATTERN
 from townhall.store import quote_identifier
@@ -227,15 +227,17 @@ def measure_columns(connection: duckdb.DuckDBPyConnection, table: str,
         column = quote_identifier(name)
         expressions.append(f"count(DISTINCT {column})")
         if data_type == "text":
-            expressions += [f"min(length({column}))", f"max(length({column}))"]
+            # Values with no letter at all ('-', '?', '0') give nothing once a name is standardised.
+            expressions += [f"min(length({column}))", f"max(length({column}))",
+                            f"count_if(NOT regexp_matches({column}, '\\pL'))"]
         elif data_type == "boolean":
-            expressions += [f"count_if({column})", f"count({column})"]
+            expressions += [f"count_if({column})", f"count({column})", "0"]
         else:
-            expressions += [f"min({column})", f"max({column})"]
+            expressions += [f"min({column})", f"max({column})", "0"]
     row = connection.execute(f"SELECT {', '.join(expressions)} FROM {table}").fetchone() or ()
     results: list[dict[str, object]] = []
     for position, (name, data_type) in enumerate(columns):
-        distinct, low, high = row[position * 3: position * 3 + 3]
+        distinct, low, high, no_letters = row[position * 4: position * 4 + 4]
         column = quote_identifier(name)
         common = connection.execute(
             f"SELECT {_text(column)} AS value, count(*) AS n FROM {table} WHERE {column} IS NOT NULL "
@@ -245,6 +247,7 @@ def measure_columns(connection: duckdb.DuckDBPyConnection, table: str,
                                       "common_values": [(str(value), int(count)) for value, count in common]}
         if data_type == "text":
             figures["min_length"], figures["max_length"] = low, high
+            figures["no_letters"] = int(no_letters or 0)
         elif data_type == "boolean":
             figures["true_count"], figures["known_count"] = low, high
         else:
@@ -288,6 +291,7 @@ def build_profile(stored: StoredField) -> FieldProfile:
         common_values=[(mask_common_value(value, count, stored.tags), count)
                        for value, count in stored.common_values],
         failing_examples_count=stored.failing_examples,
+        date_format=str(stored.facts["date_format"]) if stored.facts.get("date_format") else None,
     )
 
 
@@ -397,6 +401,35 @@ def _rows_text(count: int, total: int) -> str:
 
 def _pick(phrases: tuple[str, str], count: int) -> str:
     return phrases[0] if count == 1 else phrases[1]
+
+
+# A personal field with a usable value in fewer than this share of rows is worth a warning at registration.
+MOSTLY_EMPTY_SHARE = 0.5
+
+
+def usable_values(stored: StoredField) -> int:
+    """Values of a field still usable after cleaning: filled, readable as its type, passing its check, cleanly
+    encoded, and for names holding at least one letter."""
+    bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+    no_letters = int(stored.facts.get("no_letters", 0) or 0) if "name" in stored.tags else 0  # type: ignore
+    return max(stored.filled - stored.type_failures - stored.rule_failures - bad_text - no_letters, 0)
+
+
+def personal_field_warnings(fields: list[StoredField], rows: int) -> list[str]:
+    """A warning for each field tagged personal that is mostly empty once cleaned: linkage cannot lean on it."""
+    warnings = []
+    for stored in fields:
+        personal = [tag for tag in stored.tags if tag in PERSONAL_TAGS]
+        if not personal or not rows:
+            continue
+        usable = usable_values(stored)
+        if usable < MOSTLY_EMPTY_SHARE * rows:
+            warnings.append(
+                f"{stored.name} is tagged {', '.join(personal)} but only {share_text(usable, rows)} of rows "
+                f"({usable:,} of {rows:,}) have a usable value after cleaning, so matching people on it will help "
+                f"little. Check the tag, or see 'townhall sources problems' for the values that fail."
+            )
+    return warnings
 
 
 def source_problems(fields: list[StoredField], rows: int, notes: list[str], *, limit: int = 10) -> list[str]:
