@@ -69,6 +69,8 @@ _SERIAL = re.compile(r"[0-9]{1,5}(?:\.[0-9]+)?")
 _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+")
 _NAMED_PUNCTUATION = re.compile(r"[\s,./-]+")
 _NAMED_DAY_FIRST = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)? ([a-z]+) ([0-9]{4}|[0-9]{2})")
+_LETTER = re.compile(r"[^\W\d_]")
+_MIDNIGHT = time(0, 0)
 _NAMED_MONTH_FIRST = re.compile(r"([a-z]+) ([0-9]{1,2})(?:st|nd|rd|th)? ([0-9]{4}|[0-9]{2})")
 
 
@@ -234,38 +236,46 @@ def _named_shape(text: str, found: time | None) -> Shape:
 
 def date_shape(value: object) -> Shape:
     """What a single value looks like as a date (its kind and parts), without deciding how a column reads it."""
-    if isinstance(value, datetime):  # pandas Timestamps included; NaT is a datetime too
+    if isinstance(value, str):
+        text = value.strip(_WHITESPACE)
+        if not text:
+            return _BLANK
+    elif isinstance(value, datetime):  # pandas Timestamps included; NaT is a datetime too
         if value != value:  # NaT
             return _BLANK
         return Shape(DATE_VALUE, style="date values", has_time=value.time() != time(0, 0), time=value.time(),
                      value=value.date())
-    if isinstance(value, date):
+    elif isinstance(value, date):
         return Shape(DATE_VALUE, style="date values", value=value)
-    text = _trimmed(value)
-    if text is None:
-        return _BLANK
-    text, found, bad_time = _split_time(text)
-    if bad_time:
-        return _NOT_A_DATE
-    has_time = found is not None and found != time(0, 0)
-    suffix = " hh:mm" if found is not None else ""
+    else:
+        trimmed = _trimmed(value)
+        if trimmed is None:
+            return _BLANK
+        text = trimmed
+    found = None
+    if ":" in text:
+        text, found, bad_time = _split_time(text)
+        if bad_time:
+            return _NOT_A_DATE
+    if _LETTER.search(text):
+        return _named_shape(text, found)
     if not text[:1].isdigit():
-        return _named_shape(text, found) if text[:1].isalpha() else _NOT_A_DATE
-    if match := _YEAR_FIRST.fullmatch(text):
-        separator = match.group(2)
-        return Shape(YEAR_FIRST, int(match.group(4)), int(match.group(3)), match.group(1),
-                     f"yyyy{separator}mm{separator}dd{suffix}", has_time, found)
+        return _NOT_A_DATE
+    has_time = found is not None and found != _MIDNIGHT
+    suffix = " hh:mm" if found is not None else ""
     if match := _DAY_MONTH.fullmatch(text):
-        year = match.group(4)
-        return Shape(DAY_MONTH, int(match.group(1)), int(match.group(3)), year,
-                     match.group(2) + ("yyyy" if len(year) == 4 else "yy") + suffix, has_time, found)
+        first, separator, second, year = match.groups()
+        return Shape(DAY_MONTH, int(first), int(second), year,
+                     separator + ("yyyy" if len(year) == 4 else "yy") + suffix, has_time, found)
+    if match := _YEAR_FIRST.fullmatch(text):
+        year, separator, month, day = match.groups()
+        return Shape(YEAR_FIRST, int(day), int(month), year, f"yyyy{separator}mm{separator}dd{suffix}", has_time,
+                     found)
     if found is None and _COMPACT.fullmatch(text):
         return _compact_shape(text.zfill(8))
     if found is None and _SERIAL.fullmatch(text):
         number = float(text)
         return Shape(SERIAL, int(number), style="Excel serial day number", has_time=not number.is_integer())
-    if any(character.isalpha() for character in text):
-        return _named_shape(text, found)
     return _NOT_A_DATE
 
 
@@ -403,12 +413,13 @@ def describe_choice(shapes: Sequence[Shape], counts: Sequence[int], reading: Dat
     """The report for a column: format counts, ambiguity, values read and not read, and the reasons in words."""
     filled = kept = ambiguous = day_only = month_only = 0
     two_digit = has_times = False
-    format_counts: dict[str, int] = {}
+    by_style: dict[tuple[str, str], int] = {}
     for shape, count, result in zip(shapes, counts, results, strict=True):
-        if shape.kind == BLANK:
+        kind = shape.kind
+        if kind == BLANK:
             continue
         filled += count
-        if shape.kind == DAY_MONTH:
+        if kind == DAY_MONTH:
             first, second = shape.first, shape.second
             if 1 <= first <= 12 and 1 <= second <= 12 and first != second:
                 ambiguous += count
@@ -419,10 +430,16 @@ def describe_choice(shapes: Sequence[Shape], counts: Sequence[int], reading: Dat
         if result is None:
             continue
         kept += count
-        style = style_of(shape, reading)
-        format_counts[style] = format_counts.get(style, 0) + count
-        two_digit = two_digit or len(shape.year) == 2
-        has_times = has_times or shape.has_time
+        key = (kind, shape.style)
+        by_style[key] = by_style.get(key, 0) + count
+        if len(shape.year) == 2:
+            two_digit = True
+        if shape.has_time:
+            has_times = True
+    format_counts: dict[str, int] = {}
+    for (kind, style), count in by_style.items():
+        name = style_of(Shape(kind, style=style), reading)
+        format_counts[name] = format_counts.get(name, 0) + count
     formats = tuple(sorted(format_counts, key=lambda style: -format_counts[style]))
     reasons = list(reasons)
     if ambiguous and reading.day_first and not day_only and not month_only:

@@ -39,7 +39,8 @@ def as_text(value: object) -> str | None:
 def _distinct(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Codes into the distinct values (-1 for missing) and the distinct values themselves."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return np.asarray(codes), list(uniques)
+    # tolist() converts at C speed; list() would step through an Arrow-backed index one value at a time.
+    return np.asarray(codes), uniques.tolist()
 
 
 def as_series(values: Sequence[Any] | pd.Series) -> pd.Series:

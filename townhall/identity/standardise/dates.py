@@ -63,7 +63,7 @@ def _reading(date_format: DateFormatChoice | DateReading | None, *, today: date 
 
 def _shape(value: object) -> Shape:
     """The date shape of a cell, with pandas' missing markers (pd.NA, NaN) as blanks."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, str | datetime | date):
         return date_shape(value)
     return date_shape(as_text(value))
 
@@ -115,7 +115,7 @@ def standardise_dates(series: Sequence[object] | pd.Series, *, today: date | Non
     """
     column = as_series(series)
     codes, uniques, counts = distinct_with_counts(column)
-    shapes = [_shape(value) for value in uniques]
+    shapes = [date_shape(value) if value.__class__ is str else _shape(value) for value in uniques]
     if date_format is None:
         reading, reasons = choose_reading(shapes, counts, birth_date=birth_date, today=today)
     else:
