@@ -118,3 +118,18 @@ def test_sources_add_prints_the_date_formats_and_the_warnings(workspace: Workspa
     assert "Date formats read from the values" in text and "dob: yyyymmdd" in text
     shown = CliRunner().invoke(root, ["sources", "show", "births", "--workspace", str(workspace.path)])
     assert "dob: yyyymmdd" in " ".join(shown.output.split())
+
+
+def test_tagging_a_field_postcode_by_hand_checks_foreign_codes_as_codes(workspace: Workspace, tmp_path: Path) -> None:
+    lines = ["ref,area"] + [f"R{n},{2000 + n}" for n in range(30)]
+    workspace.catalogue.add_source(write_lines(tmp_path, "areas.csv", lines), "areas")
+    workspace.catalogue.set_field_tags("areas", "area", ["postcode"], actor="analyst")
+    profile = workspace.catalogue.get_source("areas").field_profile("area")
+    assert profile.checked_rule == "postal code (not UK)" and profile.validity == 1
+
+
+@pytest.mark.parametrize("name", ["ZIP5", "zip_code", "ZipCode", "Postal Code", "postal_cd", "post_code"])
+def test_zip_and_postal_code_names_are_tagged_postcode(name: str) -> None:
+    from townhall.catalogue.tagging import tags_from_name
+
+    assert tags_from_name(name) == ["postcode"]

@@ -39,6 +39,7 @@ from townhall.catalogue.quality import (
     personal_field_warnings,
     quality_score,
     source_problems,
+    with_postcode_format,
 )
 from townhall.catalogue.readers import StagedFile, check_readable, file_format_of, stage_file
 from townhall.catalogue.tagging import check_tags, is_personal, is_special_category, mask_failing_value
@@ -393,13 +394,14 @@ class Catalogue:
                 "SELECT count(*) FROM catalogue.failing_rows WHERE source = ? AND field = ? AND kind = 'type'",
                 [source, stored.name],
             ).fetchone()[0]  # type: ignore[index]
+            facts = with_postcode_format(connection, self._qualified(source), stored.name, cleaned, stored.facts)
             result = apply_rule(connection, self._qualified(source), stored.name, stored.data_type, cleaned,
-                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples), facts=stored.facts)
+                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples), facts=facts)
             connection.execute(
                 "UPDATE catalogue.fields SET tags = ?, tags_confirmed = true, checked_rule = ?, rule_failures = ?, "
-                "failing_examples = ? WHERE source = ? AND name = ?",
-                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned, stored.facts), result.failures,
-                 int(kept_type_examples) + len(result.examples), source, stored.name],
+                "failing_examples = ?, facts = ? WHERE source = ? AND name = ?",
+                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned, facts), result.failures,
+                 int(kept_type_examples) + len(result.examples), json.dumps(facts, default=str), source, stored.name],
             )
             connection.execute("DELETE FROM catalogue.failing_rows WHERE source = ? AND field = ? AND kind = 'rule'",
                                [source, stored.name])

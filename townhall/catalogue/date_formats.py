@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-# Whitespace trimmed from values (as in validation.WHITESPACE, repeated here to keep this module free of DuckDB).
-_WHITESPACE = " \t\r\n\xa0"
+from townhall.catalogue.column_report import EXAMPLE_ROWS, ColumnReport, count_text
+from townhall.catalogue.validation import WHITESPACE
 
 # Two-digit years without a stated latest date follow Excel: 00-29 are 2000-2029, 30-99 are 1930-1999.
 TWO_DIGIT_YEAR_PIVOT = 30
@@ -38,8 +38,6 @@ EXCEL_TYPICAL_SERIAL = 3_654
 MONTH_FIRST_MAJORITY = 100
 # Compact dates (yyyymmdd, ddmmyyyy) must have a year in this range: other 8-digit numbers are not dates.
 COMPACT_YEARS = range(1800, 2200)
-# A column is read as dates of a format when at least this share of its values fit (as type inference does).
-EXAMPLE_ROWS = 5
 
 YEAR_FIRST = "year first"
 DAY_MONTH = "day and month"
@@ -117,27 +115,6 @@ UK_READING = DateReading()
 
 
 @dataclass
-class ColumnReport:
-    """What standardising a column did: how many values it had, how many gave a result, examples of those that did
-    not (row labels only, never values) and why it read the column the way it did."""
-
-    values: int = 0  # filled (non-blank) values
-    kept: int = 0  # values that gave a standardised result
-    unusable_rows: tuple[object, ...] = ()  # up to EXAMPLE_ROWS row labels of values that gave none
-    reason: str = ""
-
-    @property
-    def unusable(self) -> int:
-        """Filled values that gave no standardised result."""
-        return self.values - self.kept
-
-    def kept_share(self, rows: int | None = None) -> float:
-        """Share of ``rows`` (default: of the filled values) that have a standardised result."""
-        total = self.values if rows is None else rows
-        return self.kept / total if total else 0.0
-
-
-@dataclass
 class DateFormatChoice(ColumnReport):
     """The date format(s) a column was read in, and the figures behind the choice.
 
@@ -194,7 +171,7 @@ def _trimmed(value: object) -> str | None:
         text = value.decode("utf-8", errors="replace")
     else:
         text = str(value)
-    text = text.strip(_WHITESPACE)
+    text = text.strip(WHITESPACE)
     return text or None
 
 
@@ -237,7 +214,7 @@ def _named_shape(text: str, found: time | None) -> Shape:
 def date_shape(value: object) -> Shape:
     """What a single value looks like as a date (its kind and parts), without deciding how a column reads it."""
     if isinstance(value, str):
-        text = value.strip(_WHITESPACE)
+        text = value.strip(WHITESPACE)
         if not text:
             return _BLANK
     elif isinstance(value, datetime):  # pandas Timestamps included; NaT is a datetime too
@@ -359,11 +336,6 @@ def style_of(shape: Shape, reading: DateReading) -> str:
 def is_shaped(shape: Shape) -> bool:
     """Whether a value has the shape of a date in a known format, even if no such day exists (31/02/2024)."""
     return shape.kind not in (NOT_A_DATE, SERIAL, BLANK)
-
-
-def count_text(number: int, singular: str, plural: str | None = None) -> str:
-    """'1 value', '2 values', '1,204 values have': a count with its noun in the right number."""
-    return f"{number:,} {singular if number == 1 else (plural or singular + 's')}"
 
 
 def choose_reading(shapes: Sequence[Shape], counts: Sequence[int], *, birth_date: bool = False,

@@ -16,9 +16,9 @@ import numpy as np
 
 from townhall.catalogue.date_columns import DATE_LIKE_PATTERN, SERIAL_PATTERN, DetectedDates, detect_date_column
 from townhall.catalogue.models import IDENTIFIER_TAG
+from townhall.catalogue.quality import postcode_format
 from townhall.catalogue.readers import StagedFile
 from townhall.catalogue.tagging import ValueEvidence, name_words, suggest_tags
-from townhall.catalogue.validation import UK_POSTCODE_COLUMN_SHARE
 from townhall.errors import InputFileError
 
 SAMPLE_ROWS = 50_000
@@ -108,6 +108,7 @@ _SAMPLE_MEASURES = {
     "codes": "count_if(regexp_full_match({c}, '[A-Za-z0-9/_-]*[0-9][A-Za-z0-9/_-]*'))",
     "max_length": "max(length({c}))",
     "date_like": "count_if(regexp_full_match({c}, '" + _braces(DATE_LIKE_PATTERN) + "'))",
+    "with_digits": "count_if(regexp_matches({c}, '[0-9]'))",
     "serials": "count_if(regexp_full_match({c}, '" + _braces(SERIAL_PATTERN) + "'))",
 }
 
@@ -282,7 +283,7 @@ def plan_columns(connection: duckdb.DuckDBPyConnection, staged: StagedFile, disp
         if dates is not None:
             facts.update(dates.facts())
         if "postcode" in tags and filled:
-            facts["postcode_format"] = "uk" if stats["postcodes"] / filled >= UK_POSTCODE_COLUMN_SHARE else "other"
+            facts["postcode_format"] = postcode_format(int(filled), int(stats["postcodes"]), int(stats["with_digits"]))
         plans.append(ColumnPlan(index=index, name=name, data_type=data_type, sql_type="VARCHAR",
                                 conversion=f"c{index}", suggested_tags=suggested, facts=facts, dates=dates))
     _check_types_on_every_row(connection, plans)

@@ -16,7 +16,7 @@ import duckdb
 
 from townhall.catalogue.models import IDENTIFIER_TAG, PERSONAL_TAGS, FieldProfile
 from townhall.catalogue.tagging import is_special_category, mask_common_value
-from townhall.catalogue.validation import POSTAL_CODE_PATTERN
+from townhall.catalogue.validation import POSTAL_CODE_LENGTH, POSTAL_CODE_PATTERN, UK_POSTCODE_COLUMN_SHARE
 from townhall.store import quote_identifier
 
 MAX_FAILING_ROWS_KEPT = 1000
@@ -73,9 +73,10 @@ TAG_RULES: dict[str, Rule] = {
 # A field tagged postcode whose values are not UK postcodes (facts["postcode_format"] == "other") is checked as codes.
 POSTAL_CODE_RULE = Rule(
     "postal code (not UK)",
-    "regexp_full_match(regexp_replace({text}, '[^A-Za-z0-9]', '', 'g'), '"
-    + POSTAL_CODE_PATTERN.replace("{", "{{").replace("}", "}}") + "')",
-    "'not a postal code (2 to 10 letters and digits)'",
+    f"(length(regexp_replace({{text}}, '[^A-Za-z0-9]', '', 'g')) BETWEEN {POSTAL_CODE_LENGTH.start} AND "
+    f"{POSTAL_CODE_LENGTH.stop - 1} AND regexp_full_match(regexp_replace({{text}}, '[^A-Za-z0-9]', '', 'g'), "
+    f"'{POSTAL_CODE_PATTERN}'))",
+    "'not a postal code (2 to 10 letters and digits, with a digit)'",
     ("is not a postal code", "are not postal codes"),
 )
 _RULE_ORDER = ("nhs_number", "postcode", "uprn", "email", "phone", "date_of_birth")
@@ -124,6 +125,29 @@ def bad_text_failures(connection: duckdb.DuckDBPyConnection, source: str, bad_te
         ).fetchall()
         failing += [[source, plan.name, int(row), value, BAD_TEXT_REASON, "encoding"] for row, value in rows]
     return failing
+
+
+def with_postcode_format(connection: duckdb.DuckDBPyConnection, table: str, column_name: str, tags: list[str],
+                         facts: dict[str, object]) -> dict[str, object]:
+    """The field's facts, with whether its values are UK postcodes worked out when a person has just tagged it
+    postcode (registration works it out for fields it suggests the tag for)."""
+    if "postcode" not in tags or "postcode_format" in facts:
+        return facts
+    column = quote_identifier(column_name)
+    found = connection.execute(
+        f"SELECT count({column}), count(th_normalise_postcode(th_trim({_text(column)}))), "
+        f"count_if(regexp_matches({_text(column)}, '[0-9]')) FROM {table}"
+    ).fetchone() or (0, 0, 0)
+    filled, uk, with_digits = (int(value or 0) for value in found)
+    return {**facts, "postcode_format": postcode_format(filled, uk, with_digits)}
+
+
+def postcode_format(filled: int, uk: int, with_digits: int) -> str:
+    """'uk' for a field of UK postcodes, 'other' for postal codes from elsewhere: fewer than half UK postcodes but
+    most values holding a digit, as every postal code does (a field of words tagged postcode stays 'uk' and fails)."""
+    if filled and uk < UK_POSTCODE_COLUMN_SHARE * filled and with_digits >= UK_POSTCODE_COLUMN_SHARE * filled:
+        return "other"
+    return "uk"
 
 
 def tag_rule(tags: list[str], facts: dict[str, object] | None = None) -> Rule | None:

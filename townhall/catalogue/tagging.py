@@ -106,7 +106,9 @@ def tags_from_name(column_name: str) -> list[str]:
 
     if "email" in squashed:
         add("email")
-    if "postcode" in squashed or "postalcode" in squashed or word_set & {"pcode", "postcd", "pcd", "zip", "zipcode"}:
+    if "postcode" in squashed or "postalcode" in squashed or "zipcode" in squashed or word_set & {
+            "pcode", "postcd", "pcd", "zip", "zipcode", "zip5", "zip4", "zip9", "postalcd", "plz"} or (
+            "postal" in word_set and word_set & {"code", "cd"}):
         add("postcode")
     if squashed.startswith("nhs") and (
         squashed[3:] in {"", "no", "num", "number", "nbr", "id", "nos", "numbers", "num1"} or word_set & _NUMBER_WORDS

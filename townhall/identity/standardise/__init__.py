@@ -5,7 +5,8 @@ Each comes as a one-value function (for a search box) and a column function over
 which computes each distinct value once and so always agrees with the one-value version.
 """
 
-from townhall.catalogue.date_formats import ColumnReport, DateFormatChoice, DateReading
+from townhall.catalogue.column_report import ColumnReport
+from townhall.catalogue.date_formats import DateFormatChoice, DateReading
 from townhall.identity.standardise.addresses import (
     ADDRESS_PART_NAMES,
     Address,

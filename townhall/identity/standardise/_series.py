@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from townhall.catalogue.date_formats import EXAMPLE_ROWS, ColumnReport
+from townhall.catalogue.column_report import EXAMPLE_ROWS, ColumnReport
 
 STRING_DTYPE = "str"
 

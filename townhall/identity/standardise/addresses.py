@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from townhall.catalogue.date_formats import ColumnReport
+from townhall.catalogue.column_report import ColumnReport
 from townhall.catalogue.validation import WHITESPACE, uprn_is_valid
 from townhall.identity.standardise._series import as_text, map_distinct, map_distinct_reported, map_distinct_to_frame
 from townhall.identity.standardise._text import fold

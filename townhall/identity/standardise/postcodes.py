@@ -17,8 +17,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from townhall.catalogue.date_formats import ColumnReport, count_text
-from townhall.catalogue.validation import POSTAL_CODE_PATTERN, UK_POSTCODE_COLUMN_SHARE, normalise_postcode
+from townhall.catalogue.column_report import ColumnReport, count_text
+from townhall.catalogue.validation import (
+    POSTAL_CODE_LENGTH,
+    POSTAL_CODE_PATTERN,
+    UK_POSTCODE_COLUMN_SHARE,
+    normalise_postcode,
+)
 from townhall.identity.standardise._series import (
     as_series,
     as_text,
@@ -86,12 +91,13 @@ _OTHER_CODE = re.compile(POSTAL_CODE_PATTERN)
 
 
 def postal_code(text: object) -> str | None:
-    """Any postal code as a plain code: upper case, no spaces or punctuation ('2612', 'K1A0B1', '902101234')."""
+    """Any postal code as a plain code: upper case, no spaces or punctuation ('2612', 'K1A0B1', '902101234'); a
+    code has a digit and 2 to 10 letters and digits, so words ('late', 'unknown') are not codes."""
     raw = as_text(text)
     if raw is None:
         return None
     compact = _NOT_ALPHANUMERIC.sub("", raw).upper()
-    return compact if _OTHER_CODE.fullmatch(compact) and compact.isascii() else None
+    return compact if len(compact) in POSTAL_CODE_LENGTH and _OTHER_CODE.fullmatch(compact) else None
 
 
 def postal_code_kind(text: object) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from townhall.catalogue.date_formats import ColumnReport, count_text
+from townhall.catalogue.column_report import ColumnReport, count_text
 from townhall.identity.standardise._series import as_series, as_text, distinct_with_counts, report_figures
 from townhall.identity.standardise._text import fold
 
