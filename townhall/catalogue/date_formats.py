@@ -429,6 +429,8 @@ def describe_choice(shapes: Sequence[Shape], counts: Sequence[int], reading: Dat
         reasons.insert(0, f"Read {kept:,} of {filled:,} values as dates, written as {', '.join(formats)}.")
     elif filled:
         reasons.insert(0, f"None of the {filled:,} values could be read as a date.")
+    else:
+        reasons.insert(0, "The column is empty.")
     return DateFormatChoice(
         values=filled, kept=kept, reason=" ".join(reasons), formats=formats, format_counts=format_counts,
         reading=reading, ambiguous=ambiguous, day_first_only=day_only, month_first_only=month_only,

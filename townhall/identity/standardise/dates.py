@@ -21,7 +21,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from townhall.catalogue.column_report import EXAMPLE_ROWS
 from townhall.catalogue.date_formats import (
+    BLANK,
     DateFormatChoice,
     DateReading,
     Shape,
@@ -72,7 +74,7 @@ def _standard(shape: Shape, reading: DateReading, today: date | None, birth_date
     """The date and problem of one shaped value under a reading."""
     parsed = read_shape(shape, reading)
     if parsed is None:
-        if shape.kind == "blank":
+        if shape.kind == BLANK:
             return StandardDate(None, None)
         return StandardDate(None, IMPOSSIBLE if is_shaped(shape) else UNREADABLE)
     if today is not None and parsed > today:
@@ -122,16 +124,15 @@ def standardise_dates(series: Sequence[object] | pd.Series, *, today: date | Non
         reading = _reading(date_format, today=today, birth_date=birth_date)
         reasons = ["The reading was given by the caller."]
     results = [_standard(shape, reading, today, birth_date) for shape in shapes]
-    dates = pd.array([result.date for result in results] or [], dtype="datetime64[s]") if results else \
-        pd.array([], dtype="datetime64[s]")
-    problems = pd.array([result.problem for result in results], dtype="str") if results else \
-        pd.array([], dtype="str")
+    dates = pd.array([result.date for result in results], dtype="datetime64[s]")
+    problems = pd.array([result.problem for result in results], dtype="str")
     frame = pd.DataFrame({"date": dates.take(codes, allow_fill=True), "problem": problems.take(codes, allow_fill=True)},
                          index=column.index)
     choice = describe_choice(shapes, counts, reading, reasons, [result.date for result in results])
-    failed = np.fromiter((result.date is None and shape.kind != "blank" for result, shape in zip(
-        results, shapes, strict=True)), dtype=bool, count=len(results))
-    positions = np.flatnonzero((codes >= 0) & np.append(failed, False)[codes])[:5] if len(results) else []
+    # A value failed when it gave no date without being blank; -1 codes (missing) index the extra False at the end.
+    failed = np.array([result.date is None and shape.kind != BLANK for result, shape in zip(
+        results, shapes, strict=True)] + [False], dtype=bool)
+    positions = np.flatnonzero(failed[codes])[:EXAMPLE_ROWS]
     frame.attrs["date_format"] = frame.attrs["report"] = with_rows(choice, list(column.index[positions]))
     return frame
 
