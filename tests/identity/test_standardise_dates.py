@@ -91,12 +91,14 @@ def test_every_problem_is_listed() -> None:
 
 
 @given(st.dates(min_value=date(1000, 1, 1)))
+@settings(deadline=None)
 def test_any_valid_date_written_dd_mm_yyyy_round_trips(value: date) -> None:
     assert standardise_date(value.strftime("%d/%m/%Y")) == StandardDate(value, None)
     assert standardise_date(f"{value.day}/{value.month}/{value.year:04d}").date == value
 
 
 @given(st.text())
+@settings(deadline=None)
 def test_standardise_date_never_raises(text: str) -> None:
     result = standardise_date(text, today=TODAY, birth_date=True)
     assert result.problem is None or result.problem in DATE_PROBLEMS
@@ -113,6 +115,7 @@ def test_day_month_swapped() -> None:
 
 
 @given(st.dates(), st.dates())
+@settings(deadline=None)
 def test_day_month_swapped_is_symmetric(first: date, second: date) -> None:
     assert day_month_swapped(first, second) == day_month_swapped(second, first)
 

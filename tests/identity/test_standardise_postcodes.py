@@ -63,6 +63,7 @@ POSTCODES = st.from_regex(r"\A[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}\Z")
 
 
 @given(POSTCODES, st.sampled_from(["", " ", "  "]), st.booleans())
+@settings(deadline=None)
 def test_any_valid_postcode_normalises_whatever_its_spacing_and_case(compact: str, space: str, lower: bool) -> None:
     written = compact[:-3] + space + compact[-3:]
     result = standardise_postcode(written.lower() if lower else written)
@@ -73,6 +74,7 @@ def test_any_valid_postcode_normalises_whatever_its_spacing_and_case(compact: st
 
 
 @given(st.text())
+@settings(deadline=None)
 def test_standardise_postcode_is_idempotent(text: str) -> None:
     once = standardise_postcode(text)
     assert once is None or standardise_postcode(once) == once
