@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from townhall.trials import DEMO_TRIAL, analyse_demo_letter_trial, analyse_trial, get_trial, register_trial
-from townhall.trials.demo import DEMO_REGISTERED_AT, demo_letter_trial_plan
+from townhall.demo.letter_trial import (
+    DEMO_REGISTERED_AT,
+    DEMO_TRIAL,
+    analyse_demo_letter_trial,
+    demo_letter_trial_plan,
+)
+from townhall.trials import analyse_trial, get_trial, register_trial
 from townhall.workspace import Workspace
 
 # A prebuilt 10,000-resident demo on this machine (798 accounts in the trial); the test using it is skipped elsewhere.

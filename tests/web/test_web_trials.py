@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from townhall.demo.letter_trial import DEMO_TRIAL, register_demo_letter_trial
 from townhall.governance.users import Role
-from townhall.trials import DEMO_TRIAL, amend_trial, get_trial, register_demo_letter_trial
+from townhall.trials import amend_trial, get_trial
 from townhall.workspace import Workspace
 
 PAGE = f"/trials/{DEMO_TRIAL}"

@@ -22,7 +22,6 @@ from townhall.trials.area_pilots import (
     service_demand_pilot,
 )
 from townhall.trials.charts import effect_chart, event_study_chart
-from townhall.trials.demo import DEMO_TRIAL, analyse_demo_letter_trial, register_demo_letter_trial
 from townhall.trials.power import (
     NUDGE_EVIDENCE,
     PowerResult,
@@ -48,7 +47,6 @@ from townhall.trials.registration import (
 )
 
 __all__ = [
-    "DEMO_TRIAL",
     "NUDGE_EVIDENCE",
     "ArmEffect",
     "Assignment",
@@ -62,7 +60,6 @@ __all__ = [
     "TrialPlan",
     "add_trial_note",
     "amend_trial",
-    "analyse_demo_letter_trial",
     "analyse_frame",
     "analyse_trial",
     "balance_table",
@@ -79,7 +76,6 @@ __all__ = [
     "power_for_proportions",
     "randomise",
     "record_randomisation",
-    "register_demo_letter_trial",
     "register_trial",
     "sample_ratio_check",
     "service_demand_panel",
