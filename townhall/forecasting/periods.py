@@ -223,7 +223,7 @@ def _frequency_of(kind: str, values: list[Any], field: str, where: str) -> Frequ
         return frequency("daily")
     if 6 <= gap <= 8:
         # A week is named by the day it starts on: dates that are all Saturdays are weeks starting on Saturday.
-        weekdays = {pd.Timestamp(day).dayofweek for day in dates}
+        weekdays = {pd.Timestamp(day).day_of_week for day in dates}
         start = weekdays.pop() if len(weekdays) == 1 else 0
         ending = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"][start]
         return frequency("weekly", f"W-{ending}")
