@@ -173,16 +173,26 @@ def _numbers(column: pd.Series, name: str, where: str, rows: np.ndarray) -> pd.S
 
 
 def _unfinished_period(dates: pd.Series, parsed: object) -> pd.Period | None:
-    """For dated records: the last period when the latest date falls before its last day (the data stop part-way)."""
-    stamps = pd.to_datetime(dates, errors="coerce", dayfirst=True, format="mixed")
+    """For dated records: the last period when the latest date falls before its last day (the data stop part-way).
+    Labels of whole periods (months, quarters, years) say nothing about where in the period the data stop."""
+    if parsed.form != "dates":  # type: ignore[attr-defined]
+        return None
+    stamps = pd.Series([_as_date(value) for value in dates], dtype="datetime64[ns]")
     periods = parsed.periods  # type: ignore[attr-defined]
-    if stamps.isna().all() or not isinstance(periods.iloc[0], pd.Period):
+    if stamps.isna().all():
         return None
     last = max(periods)
     if last.freqstr.startswith("D"):
         return None
     latest = stamps.max().normalize()
     return last if latest < last.end_time.normalize() else None
+
+
+def _as_date(value: object) -> pd.Timestamp | None:
+    from townhall.forecasting.periods import _label
+
+    found = _label(value)
+    return found[1] if found is not None and found[0] == "date" else None
 
 
 def _split(totals: pd.Series, groups: list[str], names: list[str], freq: Frequency, fill_gaps: str, source: str,

@@ -186,7 +186,11 @@ def forecast_series(request: Request, key: str, source: ChoiceQuery = "", date_f
     item = next((series for series in found if series.key == key), None)
     if item is None:
         raise HTTPException(status_code=404)
-    result = _forecast(item)
+    try:
+        result = _forecast(item)
+    except TownhallError as error:
+        return render(request, "forecasts_series.html", {"page_title": item.label, "series": item,
+                                                         "problem": str(error), "query": choice.query()})
     protected = item.has_small_counts(rule)
     shown = published_forecast(result, rule.rounding if protected else 1)
     history = history_table(result, rule)
