@@ -221,8 +221,13 @@ def analyse_frame(frame: pd.DataFrame, plan: TrialPlan, *, outcomes: list[str] |
     notes: list[str] = []
     covariates = None
     if adjust and plan.covariates:
-        covariates, notes = usable_covariates(_covariate_matrix(data, plan.covariates), dummies)
-        covariates = covariates - covariates.mean() if covariates.shape[1] else None
+        varying = [name for name in plan.covariates if data[name].nunique(dropna=False) > 1]
+        notes = [f"The covariate '{name}' has the same value for every unit, so it was left out of the adjustment."
+                 for name in plan.covariates if name not in varying]
+        if varying:
+            covariates, repeated = usable_covariates(_covariate_matrix(data, varying), dummies)
+            notes += repeated
+            covariates = covariates - covariates.mean() if covariates.shape[1] else None
     clusters = data[plan.cluster_column].astype(str) if plan.cluster_column else None
     effects: list[ArmEffect] = []
     for outcome in requested:
