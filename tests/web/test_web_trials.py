@@ -38,8 +38,12 @@ def test_the_trial_page_shows_the_frozen_plan_results_and_conclusion(
     assert trial.original_hash in text and "registered retrospectively" in text
     assert "minimum_effect_of_interest changed from “0.02” to “0.03”" in text
     assert "smallest change worth the cost" in text
-    assert re.search(r"'new_letter' (raised|lowered) switched_to_direct_debit by|No detectable effect of 'new_letter'",
+    assert re.search(r"'New letter with a pre-filled direct-debit form' (raised|lowered) switching to direct debit "
+                     r"within eight weeks by|No detectable effect of 'New letter with a pre-filled direct-debit form'",
                      text)
+    for term in ("intention to treat", "sample-ratio check (SRM)", "p-value", "HC2 robust standard errors",
+                 "cluster-robust standard errors"):
+        assert term in text
     assert "match the planned split" in text and "Counts under 10 are hidden" in text
     assert 'role="img"' in page.text and "Show the figures in this chart as a table" in text
     assert "Were the arms alike before the trial?" in text and "Band: A" in text

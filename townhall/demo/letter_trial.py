@@ -51,6 +51,8 @@ def demo_letter_trial_plan() -> TrialPlan:
         covariates=["Band", "SPD", "CTR"],
         covariate_source="council_tax",
         covariate_key="AccountRef",
+        labels={"control": "Current letter", "new_letter": "New letter with a pre-filled direct-debit form",
+                "switched_to_direct_debit": "switching to direct debit within eight weeks"},
     )
 
 
