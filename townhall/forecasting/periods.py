@@ -79,7 +79,7 @@ def _label(value: Any) -> tuple[str, Any] | None:
         return None
     if isinstance(value, int | np.integer) or (isinstance(value, float | np.floating) and float(value).is_integer()):
         number = int(value)
-        return ("year", number) if 1800 <= number <= 2200 else ("number", number)
+        return ("year", number) if 1000 <= number <= 2999 else ("number", number)
     text = str(value).strip().lower()
     if not text:
         return None
