@@ -17,7 +17,6 @@ from townhall.settings.base import SettingsModel
 
 DEFAULT_DEMAND_SOURCE = "service_demand"
 DEFAULT_SEND_SOURCE = "send_transitions"
-GAP_RULES = ("refuse", "zero", "interpolate", "previous")
 
 
 class DemandColumns(SettingsModel):
