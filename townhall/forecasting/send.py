@@ -85,15 +85,10 @@ def tidy_transitions(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 def send_source(workspace: Workspace, source: str | None = None) -> str:
     """The transitions source to read: ``source`` when given, else [forecasting] send_source; a plain message when
     none is set or it is not registered."""
-    name = source if source is not None else workspace.settings.forecasting.send_source
-    if not name:
-        raise TownhallError("No SEND transitions source is set: name one in townhall.toml [forecasting] send_source "
-                            "(a source in the open SEND model's layout).")
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if name not in registered:
-        raise TownhallError(f"The SEND transitions source '{name}' is not registered. Register it with 'townhall "
-                            "sources add', or name another in townhall.toml [forecasting] send_source.")
-    return name
+    from townhall.forecasting.sources import configured_source
+
+    return configured_source(workspace, source, "send_source", "SEND transitions source",
+                             "a source in the open SEND model's layout")
 
 
 def read_transitions(workspace: Workspace, source: str | None = None) -> pd.DataFrame:

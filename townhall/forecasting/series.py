@@ -284,15 +284,10 @@ def _fill_rule(workspace: Workspace) -> str:
 def demand_source(workspace: Workspace, source: str | None = None) -> str:
     """The demand source to read: ``source`` when given, else [forecasting] demand_source; a plain message when
     none is set or it is not registered."""
-    name = source if source is not None else workspace.settings.forecasting.demand_source
-    if not name:
-        raise TownhallError("No demand source is set: name one in townhall.toml [forecasting] demand_source (a "
-                            "source with one row per period, area and service).")
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if name not in registered:
-        raise TownhallError(f"The demand source '{name}' is not registered. Register it with 'townhall sources add', "
-                            "or name another in townhall.toml [forecasting] demand_source.")
-    return name
+    from townhall.forecasting.sources import configured_source
+
+    return configured_source(workspace, source, "demand_source", "demand source",
+                             "a source with one row per period, area and service")
 
 
 def demand_figures(workspace: Workspace, source: str | None = None) -> tuple[pd.DataFrame, list[int], str]:
