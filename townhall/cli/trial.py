@@ -228,8 +228,8 @@ def did(
     panel_file: Annotated[Path | None, typer.Option("--panel", help="A CSV with one row per area and period; by "
                                                                     "default the demand source named in "
                                                                     "townhall.toml [forecasting].")] = None,
-    service: Annotated[str, typer.Option("--service", help="With the demand source: the service to study.")
-                       ] = "Noise complaints",
+    service: Annotated[str | None, typer.Option("--service", help="With the demand source: the service to "
+                                                                  "study.")] = None,
     unit_column: Annotated[str, typer.Option("--area-column", help="The panel file's area column.")] = "area",
     time_column: Annotated[str, typer.Option("--period-column", help="The panel file's period column.")] = "period",
     outcome_column: Annotated[str, typer.Option("--outcome-column", help="The panel file's outcome column.")
@@ -251,7 +251,7 @@ def did(
     else:
         panel = service_demand_panel(open_workspace(workspace), service)
         unit_column, time_column, outcome_column = "area", "period", "value"
-        console.print(f"Using '{escape(service)}' figures by area from the demand source.")
+        console.print(f"Using '{escape(service or 'all')}' figures by area from the demand source.")
     result = estimate_difference_in_differences(panel, unit_column=unit_column, time_column=time_column,
                                                 outcome_column=outcome_column, pilot_units=pilot,
                                                 start=start[0] if len(start) == 1 else start,

@@ -555,7 +555,7 @@ def _fit(outcome: np.ndarray, design: np.ndarray, clusters: np.ndarray) -> _Clus
                          float(stats.t.ppf(0.5 + CONFIDENCE / 2, cluster_count - 1)))
 
 
-def service_demand_panel(workspace: object, service: str, *, source: str | None = None) -> pd.DataFrame:
+def service_demand_panel(workspace: object, service: str | None, *, source: str | None = None) -> pd.DataFrame:
     """Figures for one service by area and period from the demand source named in [forecasting] (columns: area,
     area_name, period label and value, in the source's own periods)."""
     from townhall.forecasting import demand_figures
@@ -569,6 +569,8 @@ def service_demand_panel(workspace: object, service: str, *, source: str | None 
                             "[forecasting].")
     if "service" in frame.columns:
         services = sorted(frame["service"].dropna().astype(str).unique())
+        if not service:
+            raise TownhallError(f"Name the service to study (--service): {name} has {', '.join(services)}.")
         frame = frame[frame["service"].astype(str) == service]
         if frame.empty:
             raise TownhallError(f"There is no service called '{service}' in {name}. Services: {', '.join(services)}.")
@@ -577,7 +579,7 @@ def service_demand_panel(workspace: object, service: str, *, source: str | None 
     return frame[["area", "area_name", "date", "value"]].rename(columns={"date": "period"}).reset_index(drop=True)
 
 
-def service_demand_pilot(workspace: object, *, service: str = "Noise complaints", pilot_area: str | None = None,
+def service_demand_pilot(workspace: object, *, service: str, pilot_area: str | None = None,
                          start: str = "2024-04", event_window: int = DEFAULT_EVENT_WINDOW) -> DifferenceInDifferences:
     """An illustrative area pilot on the demand source: a hypothetical pilot in one area (the first by code unless
     named) from ``start``, against every other area. No pilot really happened, so no effect should show."""
