@@ -409,6 +409,7 @@ def trial_data(workspace: Workspace, plan: TrialPlan, *,
         raise TownhallError(f"Trial '{plan.name}' names no source for its data: amend the plan to add one.")
     catalogue = workspace.catalogue
     wanted = [plan.unit_column, plan.arm_column, *plan.outcomes, *(extra_columns or []), plan.cluster_column,
+              plan.date_column, *[column for columns in plan.ratio_outcomes.values() for column in columns],
               *([] if plan.covariate_source else plan.covariates)]
     with workspace.analytics.connect(read_only=True) as connection:
         table = catalogue.table_name(plan.source)
