@@ -17,8 +17,9 @@ CENSUS = {0: 1000, 1: 900, 2: 810, 3: 729}  # every January: 1,000 join in year 
 
 
 def monthly(values: np.ndarray, start: str = "2021-01") -> pd.DataFrame:
-    """A history frame (month, value) from consecutive monthly values."""
-    return pd.DataFrame({"month": pd.date_range(start, periods=len(values), freq="MS"), "value": values.astype(float)})
+    """A history frame (period, value) from consecutive monthly values."""
+    return pd.DataFrame({"period": pd.date_range(start, periods=len(values), freq="MS"),
+                         "value": values.astype(float)})
 
 
 @pytest.fixture(scope="session")

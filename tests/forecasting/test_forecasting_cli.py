@@ -44,8 +44,9 @@ def test_the_series_command_lists_each_series_and_flags_small_counts(council: Wo
     assert result.exit_code == 0, result.output
     text = _flat(result.output)
     assert "housing-repairs--tannery" in text and "housing-repairs--walshaw" in text
-    assert re.search(r"Housing repairs, Tannery housing-repairs--tannery Jan 2023 Aug 2024 20 yes", text)
-    assert re.search(r"Housing repairs, Walshaw housing-repairs--walshaw Jan 2023 Aug 2024 20 no", text)
+    assert re.search(r"Housing repairs, Tannery housing-repairs--tannery monthly January 2023 August 2024 20 yes", text)
+    assert re.search(r"Housing repairs, Walshaw housing-repairs--walshaw monthly January 2023 August 2024 20 no", text)
+    assert "Periods read as months such as 2011-07: a monthly series" in text
     assert "Counts under 10 are hidden" in text
 
 
@@ -54,12 +55,12 @@ def test_the_run_command_forecasts_a_series_and_says_which_method_and_why(counci
                                  "--workspace", str(council.path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = _flat(result.output)
-    # 20 months: too short for seasonality or an 18-month backtest, so the naive baseline is used.
-    assert "Naive (last month repeated) is used: the series was not backtested, because its history is too short" \
-        in text
+    # 20 months: too short for seasonality, and only one 6-month backtest window fits after 10 months of training.
+    assert "Only 1 of the 3 backtest windows fitted in the history" in text
+    assert "Theta (a smoothed level with a drift)" in text and "Complex exponential smoothing (CES)" in text
     assert "rounded to the nearest 5" in text
-    rows = re.findall(r"(Sep 2024|Oct 2024|Nov 2024) (\d+) (\d+) to (\d+) (\d+) to (\d+)", text)
-    assert [row[0] for row in rows] == ["Sep 2024", "Oct 2024", "Nov 2024"]
+    rows = re.findall(r"(September 2024|October 2024|November 2024) (\d+) (\d+) to (\d+) (\d+) to (\d+)", text)
+    assert [row[0] for row in rows] == ["September 2024", "October 2024", "November 2024"]
     assert all(int(value) % 5 == 0 for row in rows for value in row[1:])
     assert council.audit.entries(action="forecast.run")
 
@@ -91,3 +92,35 @@ def test_the_send_command_shows_scenarios_with_counts_and_costs(council: Workspa
     failed = runner.invoke(app, ["forecast", "send", "--population", str(population), "--scenarios", str(bad),
                                  "--workspace", str(council.path)])
     assert failed.exit_code != 0 and "no setting called 'XYZ'" in _flat(failed.output)
+
+
+def test_costs_that_leave_out_a_setting_are_refused_with_the_codes_and_nothing_is_recorded(
+        council: Workspace, tmp_path: Path) -> None:
+    costs = tmp_path / "costs.csv"
+    costs.write_text("setting,cost\nMSSIB,26000\n")
+    population = tmp_path / "population.csv"
+    population.write_text("calendar-year,academic-year,population\n" + "".join(
+        f"{year},{school_year},1000\n" for year in range(2021, 2027) for school_year in range(4)))
+    before = len(council.audit.entries(action="forecast.send"))
+    failed = runner.invoke(app, ["forecast", "send", "--costs", str(costs), "--population", str(population),
+                                 "--years", "2", "--runs", "10", "--workspace", str(council.path)])
+    assert failed.exit_code != 0
+    assert "has no cost for 1 setting in the transitions: MMSIB" in _flat(failed.output)
+    assert len(council.audit.entries(action="forecast.send")) == before
+
+
+def test_a_series_with_a_gap_is_refused_with_the_choices_and_nothing_is_recorded(
+        council: Workspace, tmp_path: Path) -> None:
+    rows = pd.DataFrame({"when": ["2024-01-05", "2024-01-20", "2024-03-02", "2024-03-31", "2024-04-30"]})
+    rows.to_csv(tmp_path / "visits.csv", index=False)
+    council.catalogue.add_source(tmp_path / "visits.csv", "visits", owner="Libraries", description="Visits.")
+    before = len(council.audit.entries(action="forecast.run"))
+    failed = runner.invoke(app, ["forecast", "run", "--source", "visits", "--date-field", "when",
+                                 "--workspace", str(council.path)])
+    text = _flat(failed.output)
+    assert failed.exit_code != 0 and "no figure for 1 month inside its range (February 2024)" in text
+    assert "'zero' (only if nothing recorded means none happened)" in text
+    assert len(council.audit.entries(action="forecast.run")) == before
+    listed = runner.invoke(app, ["forecast", "series", "--source", "visits", "--date-field", "when", "--fill",
+                                 "zero", "--workspace", str(council.path)])
+    assert listed.exit_code == 0 and "filled with 0" in _flat(listed.output)

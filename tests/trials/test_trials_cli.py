@@ -92,7 +92,7 @@ def test_did_judges_a_pilot_from_a_panel_file(workspace: Workspace, tmp_path: Pa
             for area in range(6) for month in range(1, 13)]
     panel = tmp_path / "panel.csv"
     pd.DataFrame(rows).to_csv(panel, index=False)
-    text = _run(workspace, "did", "--pilot", "W0", "--start", "2024-07", "--panel", str(panel), "--area-column",
-                "area", "--outcome-column", "calls", "--chart", str(tmp_path / "event.png"))
+    text = _run(workspace, "did", "--pilot", "W0", "--start", "2024-07", "--panel", str(panel), "--period-column",
+                "month", "--outcome-column", "calls", "--chart", str(tmp_path / "event.png"))
     assert "calls changed by -1" in text and "more than in the 5 comparator areas" in text
     assert (tmp_path / "event.png").stat().st_size > 1_000

@@ -94,12 +94,12 @@ def signed_in(forecast_workspace: Workspace, make_client: Any) -> Any:
 def test_the_forecasts_page_lists_each_series_and_flags_small_counts(signed_in: Any) -> None:
     page = signed_in(Role.ANALYST).get("/forecasts")
     assert page.status_code == 200
-    assert "Housing repairs" in page.text and "All wards" in page.text
+    assert "Housing repairs" in page.text and "All areas" in page.text
     assert 'href="/forecasts/series/housing-repairs--tannery"' in page.text
     rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page.text, flags=re.S)
     tannery = next(row for row in rows if "Tannery" in row)
     walshaw = next(row for row in rows if "Walshaw" in row)
-    assert "Yes: protected" in tannery and "No" in walshaw and "42" in walshaw
+    assert "Yes: protected" in tannery and "No" in walshaw and "42 months" in walshaw
     assert 'href="/forecasts/send"' in page.text
 
 
@@ -108,7 +108,10 @@ def test_a_series_with_small_counts_shows_protected_history_and_a_rounded_foreca
     assert page.status_code == 200
     assert 'role="img"' in page.text and "80% and 95% prediction intervals" in page.text
     assert "was chosen" in page.text or "is used" in page.text
-    assert page.text.count("Seasonal naive (same month last year)") >= 1 and "ARIMA" in page.text
+    assert page.text.count("Seasonal naive (the same period last season)") >= 1 and "ARIMA" in page.text
+    assert "Theta" in page.text and "Complex exponential smoothing (CES)" in page.text
+    assert "MASE</strong> (mean absolute scaled error) is" in page.text
+    assert "<strong>Interval coverage</strong> is how often" in page.text
     assert "[c]" in page.text  # small months of history are hidden
     forecast_region = page.text.split('aria-label="Forecast by month"')[1].split("</table>")[0]
     cells = re.findall(r'govuk-table__cell--numeric">([^<]*)</td>', forecast_region)
@@ -132,6 +135,41 @@ def test_the_send_page_shows_every_scenario_beside_the_baseline(signed_in: Any,
     assert "population projections saved in the workspace" in page.text
     entries = forecast_workspace.audit.entries(action="forecast.send")
     assert entries and entries[0].details["population_from"] == "file" and entries[0].details["scenarios"] == 4
+
+
+def test_another_registered_source_can_be_chosen_and_its_records_counted(signed_in: Any) -> None:
+    client = signed_in(Role.ANALYST)
+    chosen = client.get("/forecasts?source=send_transitions")
+    assert chosen.status_code == 200 and 'name="date_field"' in chosen.text and ">calendar-year<" in chosen.text
+    yearly = client.get("/forecasts?source=send_transitions&date_field=calendar-year&period=yearly")
+    assert yearly.status_code == 200 and "3 years" in yearly.text
+    link = re.search(r'href="(/forecasts/series/all\?[^"]+)"', yearly.text)
+    assert link and "date_field=calendar-year" in link.group(1)
+    too_short = client.get(link.group(1).replace("&amp;", "&"))
+    assert too_short.status_code == 200 and "forecasting needs at least 6 periods" in too_short.text
+
+
+def test_pages_say_plainly_when_no_source_is_set_or_costs_are_missing(signed_in: Any,
+                                                                     forecast_workspace: Workspace) -> None:
+    client = signed_in(Role.ANALYST)
+    forecast_workspace.config.extra["forecasting"] = {"demand_source": "", "send_source": ""}
+    try:
+        page = client.get("/forecasts")
+        assert page.status_code == 200
+        assert "No demand source is set: name one in townhall.toml [forecasting] demand_source" in page.text
+        send = client.get("/forecasts/send")
+        assert send.status_code == 200
+        assert "No SEND transitions source is set: name one in townhall.toml [forecasting] send_source" in send.text
+        assert '<option value="send_transitions">send_transitions</option>' in send.text  # the sources to choose
+    finally:
+        del forecast_workspace.config.extra["forecasting"]
+    costs = forecast_workspace.path / "forecasting" / "send-costs.csv"
+    costs.write_text("setting,cost\nMMSIB,14000\n", encoding="utf-8")
+    try:
+        refused = client.get("/forecasts/send")
+    finally:
+        costs.unlink()
+    assert refused.status_code == 200 and "has no cost for 1 setting in the transitions: MSSIB" in refused.text
 
 
 def test_practitioners_do_not_see_forecasts(signed_in: Any) -> None:

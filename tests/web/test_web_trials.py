@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from townhall.demo.letter_trial import DEMO_TRIAL, register_demo_letter_trial
 from townhall.governance.users import Role
-from townhall.trials import DEMO_TRIAL, amend_trial, get_trial, register_demo_letter_trial
+from townhall.trials import amend_trial, get_trial
 from townhall.workspace import Workspace
 
 PAGE = f"/trials/{DEMO_TRIAL}"
@@ -37,8 +38,12 @@ def test_the_trial_page_shows_the_frozen_plan_results_and_conclusion(
     assert trial.original_hash in text and "registered retrospectively" in text
     assert "minimum_effect_of_interest changed from “0.02” to “0.03”" in text
     assert "smallest change worth the cost" in text
-    assert re.search(r"'new_letter' (raised|lowered) switched_to_direct_debit by|No detectable effect of 'new_letter'",
+    assert re.search(r"'New letter with a pre-filled direct-debit form' (raised|lowered) switching to direct debit "
+                     r"within eight weeks by|No detectable effect of 'New letter with a pre-filled direct-debit form'",
                      text)
+    for term in ("intention to treat", "sample-ratio check (SRM)", "p-value", "HC2 robust standard errors",
+                 "cluster-robust standard errors"):
+        assert term in text
     assert "match the planned split" in text and "Counts under 10 are hidden" in text
     assert 'role="img"' in page.text and "Show the figures in this chart as a table" in text
     assert "Were the arms alike before the trial?" in text and "Band: A" in text
@@ -77,3 +82,30 @@ def test_an_analyst_adds_a_note_with_the_form_and_it_is_audit_logged_without_its
     refused = governance.post(f"{PAGE}/notes", data={"text": "x", "kind": "note",
                                                      "csrf_token": token_in(governance.get(PAGE).text)})
     assert refused.status_code == 403
+
+
+def test_a_trial_looked_at_weekly_shows_its_confidence_sequence_explained(
+        client: TestClient, people: dict[Role, str], linked_demo: Workspace, signed_in: Callable[..., TestClient],
+        main_text: Callable[[Response], str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+    import pandas as pd
+
+    from townhall.trials import TrialPlan, register_trial
+
+    generator = np.random.default_rng(1)
+    count = 1_200
+    arm = np.where(np.arange(count) % 2 == 0, "control", "text")
+    pd.DataFrame({"account": [f"T{number:05d}" for number in range(count)], "arm": arm,
+                  "paid": generator.random(count) < np.where(arm == "text", 0.3, 0.2),
+                  "known_on": (pd.Timestamp("2024-03-04") + pd.to_timedelta(generator.integers(0, 35, count), "D"))
+                  .strftime("%Y-%m-%d")}).to_csv(tmp_path / "texts.csv", index=False)
+    linked_demo.catalogue.add_source(tmp_path / "texts.csv", "text_trial", owner="Revenues")
+    register_trial(linked_demo, TrialPlan(
+        name="payment-text", title="Payment text", question="Does a text raise payment?", arms=["control", "text"],
+        primary_outcome="paid", population="Accounts", unit_of_randomisation="account", analysis_plan="ITT.",
+        minimum_effect_of_interest=0.05, source="text_trial", unit_column="account", date_column="known_on",
+        sequential=True, labels={"text": "A text message"}), registered_by="test")
+    text = main_text(signed_in(client, people[Role.ANALYST]).get("/trials/payment-text"))
+    assert "Looking at the results week by week: A text message" in text
+    assert "A confidence sequence is a run of intervals that all hold together" in text
+    assert "Always-valid p-value" in text and "Looking every week, 'A text message'" in text

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from townhall.demo.letter_trial import DEMO_TRIAL, register_demo_letter_trial
 from townhall.governance.users import Role
-from townhall.trials import DEMO_TRIAL, register_demo_letter_trial
 from townhall.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -19,16 +19,13 @@ from townhall.trials import (
     TrialPlan,
     amend_trial,
     analyse_trial,
-    balance_table,
     effect_chart,
     event_study_chart,
-    export_mailing_lists,
     get_trial,
     list_trials,
     power_for_means,
     power_for_proportions,
-    randomise,
-    record_randomisation,
+    randomise_trial,
     register_trial,
     service_demand_panel,
 )
@@ -142,23 +139,22 @@ def randomise_units(
 ) -> None:
     """Assign each unit to an arm from a recorded seed, check balance, and write each arm's mailing list."""
     opened = open_workspace(workspace)
-    plan = get_trial(opened, name).plan
     try:
         units = pd.read_csv(units_file, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as error:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InputFileError(str(units_file), str(error)) from None
-    assignment = randomise(units, plan.arms, seed=seed, method=method, strata=strata or [],
-                           cluster_column=cluster_column, allocation=plan.allocation or None)
-    record_randomisation(opened, name, assignment.record(), actor=current_actor())
+    done = randomise_trial(opened, name, units, seed=seed, actor=current_actor(), out=out, method=method,
+                           strata=strata or [], cluster_column=cluster_column, balance_on=balance or [], source=source)
+    assignment = done.assignment
     console.print(f"Randomised {len(units):,} units ({method}, seed {seed}): " + ", ".join(
         f"{escape(arm)} {count:,}" for arm, count in assignment.counts().items()) + ".")
-    if balance:
-        table = balance_table(assignment.frame, balance, arms=plan.arms, control_arm=plan.control_arm)
-        _print_frame(table, "Balance between arms (standardised differences under 0.1 are usually taken as balanced)")
-    files = export_mailing_lists(opened, assignment, out, actor=current_actor(), trial=name, source=source,
-                                 unit_column=plan.unit_column or None)
-    for arm, path in files.items():
+    if done.balance is not None:
+        _print_frame(done.balance, "Balance between arms (standardised differences under 0.1 are usually taken as "
+                                   "balanced)")
+    for arm, path in done.files.items():
         console.print(f"Mailing list for {escape(arm)}: {escape(str(path))}")
+    if done.opted_out_left_out:
+        console.print(f"{done.opted_out_left_out:,} people who opted out were left out of the lists.")
     console.print("The lists hold personal data: keep them in a secure place and delete them after the mailing.")
 
 
@@ -190,10 +186,12 @@ def print_analysis(analysis: TrialAnalysis) -> None:
     for column in ("Outcome", "Role", "Arm", "Units", "Arm mean", "Control mean", "Difference", "95% interval",
                    "p (corrected)"):
         table.add_column(column, justify="left" if column in ("Outcome", "Role", "Arm") else "right")
+    label = analysis.labels.get
     for effect in analysis.effects:
         scale, suffix = (100, " pts") if effect.kind == "proportion" else (1, "")
         level = (lambda value: f"{value:.1%}") if effect.kind == "proportion" else (lambda value: f"{value:,.3g}")
-        table.add_row(escape(effect.outcome), effect.role, escape(effect.arm), f"{effect.units:,}",
+        table.add_row(escape(label(effect.outcome, effect.outcome)), effect.role, escape(label(effect.arm, effect.arm)),
+                      f"{effect.units:,}",
                       level(effect.arm_mean), level(effect.control_mean), f"{effect.difference * scale:+.2f}{suffix}",
                       f"{effect.lower * scale:+.2f} to {effect.upper * scale:+.2f}",
                       f"{effect.adjusted_p_value:.3f}")
@@ -201,6 +199,20 @@ def print_analysis(analysis: TrialAnalysis) -> None:
     for sentence in analysis.conclusions():
         style = "yellow" if sentence.startswith("Warning") else "bold"
         console.print(f"[{style}]{escape(sentence)}[/{style}]")
+    for sequential in analysis.sequential:
+        looks = Table(title=f"Weekly looks: {escape(label(sequential.arm, sequential.arm))} against control "
+                            "(the 95% confidence sequence holds at every look at once)")
+        for column in ("Week ending", "Units", "Difference", "95% confidence sequence", "Always-valid p",
+                       "One-look p (not valid when peeking)"):
+            looks.add_column(column, justify="left" if column == "Week ending" else "right")
+        scale = 100 if sequential.kind == "proportion" else 1
+        for look in sequential.looks:
+            looks.add_row(f"{look.date:%d %b %Y}", f"{look.units:,}", f"{look.difference * scale:+.2f}",
+                          f"{look.lower * scale:+.2f} to {look.upper * scale:+.2f}", f"{look.p_value:.3f}",
+                          f"{look.fixed_p_value:.3f}")
+        console.print(looks)
+    for note in analysis.notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     for reason, count in analysis.left_out.items():
         console.print(f"[dim]Not analysed ({escape(reason)}): {count:,}.[/dim]")
     console.print(f"[dim]{escape(analysis.method)}[/dim]")
@@ -209,34 +221,51 @@ def print_analysis(analysis: TrialAnalysis) -> None:
 @app.command("did")
 @friendly_errors
 def did(
-    pilot: Annotated[list[str], typer.Option("--pilot", help="The pilot area's code as in the data (repeatable).")],
-    start: Annotated[str, typer.Option("--start", help="The pilot's first period, e.g. 2024-04.")],
+    pilot: Annotated[list[str], typer.Option("--pilot", help="A pilot area's code as in the data (repeatable).")],
+    start: Annotated[list[str], typer.Option("--start", help="The pilot's first period, e.g. 2024-04, 2024Q2 or a "
+                                                             "date; repeat it, in the order of --pilot, when areas "
+                                                             "started at different times.")],
     panel_file: Annotated[Path | None, typer.Option("--panel", help="A CSV with one row per area and period; by "
-                                                                    "default the service_demand source.")] = None,
-    service: Annotated[str, typer.Option("--service", help="With service_demand: the service to study.")
-                       ] = "Noise complaints",
-    unit_column: Annotated[str, typer.Option("--area-column", help="The panel's area column.")] = "ward_code",
-    time_column: Annotated[str, typer.Option("--period-column", help="The panel's period column.")] = "month",
-    outcome_column: Annotated[str, typer.Option("--outcome-column", help="The panel's outcome column.")] = "requests",
+                                                                    "default the demand source named in "
+                                                                    "townhall.toml [forecasting].")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="With the demand source: the service to "
+                                                                  "study.")] = None,
+    unit_column: Annotated[str, typer.Option("--area-column", help="The panel file's area column.")] = "area",
+    time_column: Annotated[str, typer.Option("--period-column", help="The panel file's period column.")] = "period",
+    outcome_column: Annotated[str, typer.Option("--outcome-column", help="The panel file's outcome column.")
+                              ] = "value",
+    covariate: Annotated[list[str] | None, typer.Option("--covariate", help="A numeric column of the panel file to "
+                                                                            "adjust for (repeatable).")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="Save the event-study chart (.png, .svg, .html).")
                      ] = None,
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Judge an area pilot by difference-in-differences against comparator areas, with a parallel-trends check."""
+    where = "The panel"
     if panel_file is not None:
         try:
             panel = pd.read_csv(panel_file, dtype={unit_column: str, time_column: str})
-        except (OSError, pd.errors.ParserError) as error:
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise InputFileError(str(panel_file), str(error)) from None
+        where = str(panel_file)
     else:
         panel = service_demand_panel(open_workspace(workspace), service)
-        console.print(f"Using monthly '{escape(service)}' requests by ward from the service_demand source.")
+        unit_column, time_column, outcome_column = "area", "period", "value"
+        console.print(f"Using '{escape(service or 'all')}' figures by area from the demand source.")
     result = estimate_difference_in_differences(panel, unit_column=unit_column, time_column=time_column,
-                                                outcome_column=outcome_column, pilot_units=pilot, start=start)
+                                                outcome_column=outcome_column, pilot_units=pilot,
+                                                start=start[0] if len(start) == 1 else start,
+                                                covariates=covariate or [], where=where)
     _print_frame(result.event_study, "Event study: pilot minus comparators by period from the start")
+    if result.group_time is not None:
+        _print_frame(result.group_time.drop(columns=["share"]), "Group-time effects: each start date's areas in "
+                                                                 "each period")
     for sentence in result.sentences():
-        style = "yellow" if sentence.startswith(("Warning", "Intervals", "The parallel")) else "bold"
+        style = "yellow" if sentence.startswith(("Warning", "Intervals", "The parallel", "With ")) else "bold"
         console.print(f"[{style}]{escape(sentence)}[/{style}]")
+    for note in result.notes:
+        console.print(f"[dim]{escape(note)}[/dim]")
+    console.print(f"[dim]Method: {escape(result.method)}, standard errors clustered by area.[/dim]")
     if chart is not None:
         from townhall.reports import save_chart
 

@@ -48,7 +48,7 @@ def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) ->
     rest of the demo still works.
     """
     from townhall.decisions import audit_model, load_definition, score_model, train_model
-    from townhall.trials import analyse_demo_letter_trial
+    from townhall.demo.letter_trial import analyse_demo_letter_trial
 
     report = progress or (lambda _step, _fraction: None)
     analyses = DemoAnalyses()

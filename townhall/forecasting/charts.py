@@ -15,30 +15,33 @@ from townhall.forecasting.scenarios import BASELINE, ScenarioComparison
 from townhall.governance.disclosure import DisclosureRule
 from townhall.reports import CATEGORY_COLOURS
 
-HISTORY_MONTHS_SHOWN = 48
+HISTORY_PERIODS_SHOWN = {"daily": 120, "weekly": 156, "monthly": 48, "quarterly": 40, "yearly": 40}
 
 
 def forecast_chart_spec(result: SeriesForecast, rule: DisclosureRule, *,
-                        history_months: int = HISTORY_MONTHS_SHOWN) -> dict[str, Any]:
-    """History, the chosen model's forecast and its 80% and 95% intervals for one series."""
+                        history_periods: int | None = None) -> dict[str, Any]:
+    """History, the chosen method's forecast and its 80% and 95% intervals for one series."""
     protected = result.series.has_small_counts(rule)
-    history = result.series.history.tail(history_months)
+    frequency = result.series.frequency
+    history = result.series.history.tail(history_periods or HISTORY_PERIODS_SHOWN[frequency.name])
     values = (result.series.published_history(rule)[-len(history):] if protected
               else [float(value) for value in history["value"]])
-    rows: list[dict[str, Any]] = [{"month": month.strftime("%Y-%m-%d"), "kind": "History", "value": value}
-                                  for month, value in zip(history["month"], values, strict=True)]
+    rows: list[dict[str, Any]] = [{"period": period.strftime("%Y-%m-%d"), "kind": "History", "value": value}
+                                  for period, value in zip(history["period"], values, strict=True)]
     forecast = published_forecast(result, rule.rounding if protected else 1)
     for row in forecast.itertuples():
-        rows.append({"month": row.month.strftime("%Y-%m-%d"), "kind": "Forecast", "value": float(row.forecast),
+        rows.append({"period": row.period.strftime("%Y-%m-%d"), "kind": "Forecast", "value": float(row.forecast),
                      "low_80": float(row.low_80), "high_80": float(row.high_80),
                      "low_95": float(row.low_95), "high_95": float(row.high_95)})
-    x = {"field": "month", "type": "temporal", "title": "Month", "axis": {"format": "%b %Y"}}
+    axis_format = {"daily": "%d %b %Y", "weekly": "%d %b %Y", "monthly": "%b %Y", "quarterly": "%b %Y",
+                   "yearly": "%Y"}[frequency.name]
+    x = {"field": "period", "type": "temporal", "title": frequency.unit.capitalize(), "axis": {"format": axis_format}}
     colour = {"field": "kind", "type": "nominal", "title": None,
               "scale": {"domain": ["History", "Forecast"], "range": [CATEGORY_COLOURS[0], CATEGORY_COLOURS[5]]},
               "legend": {"orient": "bottom"}}
     return {
-        "description": f"Line chart of {result.series.label}: monthly history and forecast with 80% and 95% "
-                       "prediction intervals",
+        "description": f"Line chart of {result.series.label}: {frequency.name} history and forecast with 80% and "
+                       "95% prediction intervals",
         "data": {"values": rows},
         "layer": [
             {"transform": [{"filter": "datum.kind === 'Forecast'"}],
@@ -48,7 +51,8 @@ def forecast_chart_spec(result: SeriesForecast, rule: DisclosureRule, *,
              "mark": {"type": "area", "opacity": 0.45, "color": CATEGORY_COLOURS[1]},
              "encoding": {"x": x, "y": {"field": "low_80", "type": "quantitative"}, "y2": {"field": "high_80"}}},
             {"mark": {"type": "line", "strokeWidth": 2},
-             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": "Requests a month"},
+             "encoding": {"x": x, "y": {"field": "value", "type": "quantitative",
+                                        "title": f"Figure each {frequency.unit}"},
                           "color": colour, "strokeDash": {"field": "kind", "type": "nominal", "legend": None,
                                                           "scale": {"domain": ["History", "Forecast"],
                                                                     "range": [[1, 0], [6, 3]]}}}},
@@ -82,9 +86,9 @@ def scenario_chart_spec(comparison: ScenarioComparison, scenario: str) -> dict[s
     }
 
 
-def history_table(result: SeriesForecast, rule: DisclosureRule, months: int = 12) -> pd.DataFrame:
-    """The latest months of history as published (protected when the series has small counts)."""
-    history = result.series.history.tail(months)
+def history_table(result: SeriesForecast, rule: DisclosureRule, periods: int = 12) -> pd.DataFrame:
+    """The latest periods of history as published (protected when the series has small counts)."""
+    history = result.series.history.tail(periods)
     values = result.series.published_history(rule)[-len(history):] if result.series.has_small_counts(rule) else [
         round(float(value)) for value in history["value"]]
-    return pd.DataFrame({"month": history["month"].to_numpy(), "value": values})
+    return pd.DataFrame({"period": history["period"].to_numpy(), "value": values})

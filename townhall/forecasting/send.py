@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
 NONSEND = "NONSEND"
-TRANSITIONS_SOURCE = "send_transitions"
 TRANSITION_COLUMNS = {  # the open SEND model's column names -> the names used here
     "calendar-year": "calendar_year", "setting-1": "setting_before", "need-1": "need_before",
     "academic-year-1": "year_before", "setting-2": "setting_after", "need-2": "need_after",
@@ -83,8 +82,18 @@ def tidy_transitions(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     return tidy[tidy["count"] > 0].reset_index(drop=True)
 
 
-def read_transitions(workspace: Workspace, source: str = TRANSITIONS_SOURCE) -> pd.DataFrame:
-    """The transitions table from a registered source (the demo's send_transitions)."""
+def send_source(workspace: Workspace, source: str | None = None) -> str:
+    """The transitions source to read: ``source`` when given, else [forecasting] send_source; a plain message when
+    none is set or it is not registered."""
+    from townhall.forecasting.sources import configured_source
+
+    return configured_source(workspace, source, "send_source", "SEND transitions source",
+                             "a source in the open SEND model's layout")
+
+
+def read_transitions(workspace: Workspace, source: str | None = None) -> pd.DataFrame:
+    """The transitions table from a registered source ([forecasting] send_source unless named)."""
+    source = send_source(workspace, source)
     table = workspace.catalogue.table_name(source)
     with workspace.analytics.connect(read_only=True) as connection:
         frame = connection.execute(f"SELECT * FROM {table}").df()
@@ -315,6 +324,16 @@ def _population_grid(population: pd.DataFrame, calendar_years: Sequence[int],
     return table.reindex(index=list(calendar_years), columns=list(academic_years)).fillna(0.0).to_numpy(dtype=float)
 
 
+def check_costs(costs: Mapping[str, float], settings: Sequence[str], *, where: str = "the costs table") -> None:
+    """Refuse costs that leave out any setting in the transitions: costing those children at nothing would make
+    every total too low without a word."""
+    missing = [setting for setting in settings if setting not in costs]
+    if missing:
+        raise TownhallError(f"{where} has no cost for {len(missing)} setting{'s' if len(missing) != 1 else ''} in the "
+                            f"transitions: {', '.join(missing)}. Give a cost per child a year for every setting "
+                            "(0 only if places there really cost the council nothing).")
+
+
 # --- simulation -------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -359,7 +378,8 @@ class SendProjection:
         """Annual cost per run and year (runs x years), or None without costs."""
         if not self.costs:
             return None
-        per_child = np.array([self.costs.get(setting, 0.0) for setting in self.model.settings])
+        check_costs(self.costs, self.model.settings)
+        per_child = np.array([self.costs[setting] for setting in self.model.settings])
         return (self.by_setting() * per_child).sum(axis=2)
 
     def summary(self) -> pd.DataFrame:
@@ -438,7 +458,7 @@ def simulate_send(model: SendModel, population: pd.DataFrame, *, years: int = DE
     return SendProjection(model=model, years=projected_years, counts=results, costs=dict(costs or {}))
 
 
-def send_inputs(workspace: Workspace, *, source: str = TRANSITIONS_SOURCE, years: int = DEFAULT_YEARS,
+def send_inputs(workspace: Workspace, *, source: str | None = None, years: int = DEFAULT_YEARS,
                 population_csv: Path | str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The transitions from a source and the child population for the history and ``years`` projected years: from
     ``population_csv`` when given, otherwise counted from dates of birth in the person index."""

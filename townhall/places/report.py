@@ -2,9 +2,9 @@
 and demand for services over time, as one HTML file with maps and charts (and a PDF printed from it by Chromium).
 
 Indicators come from the loaded small-area figures (a ward's value is the population-weighted average of its small
-areas; counts such as population are added up). Service requests by ward and month come from a source with month,
-ward code, service and request columns (the demo's service_demand). Counts pass disclosure control; the rule and the
-data attribution are printed in the report.
+areas; counts such as population are added up). Service requests by ward and period come from the demand source named
+in townhall.toml [forecasting] (the demo's service_demand); when none is set or it cannot be read, the report says so.
+Counts pass disclosure control; the rule and the data attribution are printed in the report.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from townhall.reports import CATEGORY_COLOURS, render_svg
 from townhall.store.files import atomic_write_bytes, atomic_write_text
 from townhall.workspace import Workspace
 
-DEFAULT_DEMAND_SOURCE = "service_demand"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_PATHS = (Path("/usr/bin/chromium"),)
 MAPPED_INDICATORS = 3
@@ -94,25 +93,25 @@ def ward_indicators(geography: Geography, indicators: Sequence[str]) -> tuple[Ar
     return AreaSummary(code=borough_code, name=borough_name, values=summarise(frame)), wards
 
 
-def service_demand(workspace: Workspace, source: str = DEFAULT_DEMAND_SOURCE) -> pd.DataFrame | None:
-    """Monthly service requests by ward (month, ward_code, requests) from the demand source, or None if absent."""
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if source not in registered:
-        return None
-    table = workspace.catalogue.table_name(source)
-    with workspace.analytics.connect(read_only=True) as connection:
-        columns = {row[0].lower(): row[0] for row in connection.execute(f"describe {table}").fetchall()}
-        needed = ("month", "ward_code", "requests")
-        if not all(name in columns for name in needed):
-            return None
-        return connection.execute(
-            f'select cast("{columns["month"]}" as varchar) as month, "{columns["ward_code"]}" as ward_code, '
-            f'sum(try_cast("{columns["requests"]}" as bigint)) as requests from {table} group by 1, 2 order by 1, 2'
-        ).df()
+def service_demand(workspace: Workspace, source: str | None = None) -> pd.DataFrame:
+    """Service requests by ward and period (month: the period's first day as text, ward_code, requests) from the
+    demand source named in [forecasting] (or ``source``). Raises TownhallError saying plainly why when there is none,
+    or when its columns or periods cannot be read."""
+    from townhall.forecasting import demand_figures, parse_periods
+
+    frame, rows, name = demand_figures(workspace, source)
+    if "area" not in frame.columns:
+        raise TownhallError(f"The demand source '{name}' has no area column, so demand cannot be shown by ward: set "
+                            "demand_columns.area in townhall.toml [forecasting].")
+    periods = parse_periods(frame["date"], field="date", where=f"demand source '{name}'", rows=rows).periods
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    table = pd.DataFrame({"month": pd.PeriodIndex(periods).start_time.strftime("%Y-%m-%d"),
+                          "ward_code": frame["area"].astype(str), "requests": values})
+    return table.groupby(["month", "ward_code"], as_index=False)["requests"].sum(min_count=1).dropna()
 
 
 def build_report(workspace: Workspace, *, indicators: Sequence[str] | None = None,
-                 demand_source: str = DEFAULT_DEMAND_SOURCE) -> BoroughReport:
+                 demand_source: str | None = None) -> BoroughReport:
     """Gather the report's figures: indicators by ward against the borough, maps, and demand over time."""
     geography = Geography.from_workspace(workspace)
     loaded = geography.indicator_names()
@@ -125,9 +124,13 @@ def build_report(workspace: Workspace, *, indicators: Sequence[str] | None = Non
         raise TownhallError("No indicators are loaded: load some with 'townhall places load' first.")
     borough, wards = ward_indicators(geography, chosen)
     rule = DisclosureRule.from_workspace(workspace)
+    demand_problem = ""
+    try:
+        demand: pd.DataFrame | None = service_demand(workspace, demand_source)
+    except TownhallError as error:
+        demand, demand_problem = None, str(error)
     report = BoroughReport(council=workspace.config.council_name, indicators=chosen, borough=borough, wards=wards,
-                           demand=service_demand(workspace, demand_source), rule=rule,
-                           attribution=list(geography.attribution))
+                           demand=demand, rule=rule, attribution=list(geography.attribution))
     for indicator in [name for name in chosen if name not in SIZE_INDICATORS][:MAPPED_INDICATORS]:
         label = indicator_words(indicator)[0]
         values = geography.indicator_table([indicator], level="small_area")[indicator]
@@ -136,8 +139,7 @@ def build_report(workspace: Workspace, *, indicators: Sequence[str] | None = Non
         report.maps.append((f"{_first_capital(label)} by small area", render_svg(
             themed.vega_lite_spec(width=520, height=420), description=f"Map of {label} by small area")))
     if report.demand is None:
-        report.notes.append(f"No service demand source called '{demand_source}' (month, ward_code, requests) is "
-                            "registered, so the report has no figures over time.")
+        report.notes.append(f"The report has no figures over time. {demand_problem}")
     return report
 
 

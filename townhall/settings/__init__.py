@@ -15,6 +15,7 @@ from townhall.settings.base import SettingsError
 
 if TYPE_CHECKING:
     from townhall.settings.demo import DemoSettings
+    from townhall.settings.forecasting import ForecastingSettings
     from townhall.settings.gazetteer import GazetteerSettings
     from townhall.settings.governance import GovernanceSettings
     from townhall.settings.identity import IdentitySettings
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
 CONCERNS: dict[str, tuple[str, str]] = {
     "demo": ("townhall.settings.demo", "DemoSettings"),
+    "forecasting": ("townhall.settings.forecasting", "ForecastingSettings"),
     "gazetteer": ("townhall.settings.gazetteer", "GazetteerSettings"),
     "governance": ("townhall.settings.governance", "GovernanceSettings"),
     "identity": ("townhall.settings.identity", "IdentitySettings"),
@@ -36,6 +38,7 @@ class WorkspaceSettings:
 
     if TYPE_CHECKING:
         demo: DemoSettings
+        forecasting: ForecastingSettings
         gazetteer: GazetteerSettings
         governance: GovernanceSettings
         identity: IdentitySettings

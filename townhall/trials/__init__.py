@@ -2,8 +2,12 @@
 
 ``register_trial`` freezes a pre-analysis plan with a time-stamp and content hash (later changes are amendments);
 ``power_for_proportions`` / ``power_for_means`` size a trial; ``randomise`` assigns units from a recorded seed;
-``analyse_trial`` gives intention-to-treat effects with intervals, corrected p-values, a sample-ratio check and a
-plain-English conclusion; ``difference_in_differences`` judges a pilot area against comparator areas.
+``randomise_trial`` does it for a registered trial, recording nothing until every check has passed;
+``analyse_trial`` checks the data (duplicate units, units not randomised, empty arms, missing clusters, unreadable
+outcomes) and gives intention-to-treat effects with intervals, corrected p-values, a sample-ratio check, ratio
+outcomes by the delta method, weekly always-valid looks (``sequential_analysis``) and a plain-English conclusion;
+``difference_in_differences`` judges pilot areas against comparator areas (staggered starts by Callaway and
+Sant'Anna's group-time effects, few areas with the wild cluster bootstrap).
 """
 
 from townhall.trials.analysis import (
@@ -17,12 +21,13 @@ from townhall.trials.analysis import (
 )
 from townhall.trials.area_pilots import (
     DifferenceInDifferences,
+    WildBootstrap,
     difference_in_differences,
     service_demand_panel,
     service_demand_pilot,
+    wild_cluster_bootstrap,
 )
 from townhall.trials.charts import effect_chart, event_study_chart
-from townhall.trials.demo import DEMO_TRIAL, analyse_demo_letter_trial, register_demo_letter_trial
 from townhall.trials.power import (
     NUDGE_EVIDENCE,
     PowerResult,
@@ -31,7 +36,15 @@ from townhall.trials.power import (
     power_for_means,
     power_for_proportions,
 )
-from townhall.trials.randomise import Assignment, balance_table, export_mailing_lists, randomise
+from townhall.trials.randomise import (
+    Assignment,
+    RandomisedTrial,
+    balance_table,
+    export_mailing_lists,
+    randomise,
+    randomise_trial,
+    read_assignment,
+)
 from townhall.trials.registration import (
     RegisteredTrial,
     TrialAmendment,
@@ -46,23 +59,35 @@ from townhall.trials.registration import (
     register_trial,
     trial_exists,
 )
+from townhall.trials.sequential import (
+    RatioEstimate,
+    SequentialAnalysis,
+    SequentialLook,
+    always_valid,
+    ratio_estimate,
+    sequential_analysis,
+)
 
 __all__ = [
-    "DEMO_TRIAL",
     "NUDGE_EVIDENCE",
     "ArmEffect",
     "Assignment",
     "DifferenceInDifferences",
     "PowerResult",
+    "RandomisedTrial",
+    "RatioEstimate",
     "RegisteredTrial",
     "SampleRatioCheck",
+    "SequentialAnalysis",
+    "SequentialLook",
     "TrialAmendment",
     "TrialAnalysis",
     "TrialNote",
     "TrialPlan",
+    "WildBootstrap",
     "add_trial_note",
+    "always_valid",
     "amend_trial",
-    "analyse_demo_letter_trial",
     "analyse_frame",
     "analyse_trial",
     "balance_table",
@@ -78,12 +103,16 @@ __all__ = [
     "power_for_means",
     "power_for_proportions",
     "randomise",
+    "randomise_trial",
+    "ratio_estimate",
+    "read_assignment",
     "record_randomisation",
-    "register_demo_letter_trial",
     "register_trial",
     "sample_ratio_check",
+    "sequential_analysis",
     "service_demand_panel",
     "service_demand_pilot",
     "trial_data",
     "trial_exists",
+    "wild_cluster_bootstrap",
 ]

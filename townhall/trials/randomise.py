@@ -3,6 +3,12 @@
 The same seed, units and settings always give the same assignment (numpy's Generator), so anyone can re-run it and
 check. A balance table shows whether the arms look alike on baseline characteristics, and the mailing list for each
 arm can be written out (opted-out residents left out, every export audit-logged).
+
+``randomise_trial`` does the whole job for a registered trial and records nothing until everything has been checked
+and written: the units file is checked first (every column named, unit ids present and unique, clusters given), the
+mailing lists are written under temporary names, and only then is the randomisation recorded, in one place
+(``_commit_randomisation``), after which the lists are put in place. A failure before that leaves the trial as it was,
+free to be randomised again.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import pandas as pd
 
 from townhall.errors import TownhallError
 from townhall.store.files import atomic_path
+from townhall.trials.checks import check_clusters, check_unit_ids
 from townhall.workspace import Workspace
 
 METHODS = ("simple", "stratified", "cluster")
@@ -48,10 +55,11 @@ class Assignment:
 
 def randomise(units: pd.DataFrame, arms: list[str], *, seed: int, method: str = "simple",
               strata: list[str] | None = None, cluster_column: str = "",
-              allocation: dict[str, float] | None = None) -> Assignment:
+              allocation: dict[str, float] | None = None, unit_column: str = "") -> Assignment:
     """Assign each unit (row) to an arm. ``simple`` shuffles all units into arms in the planned shares;
     ``stratified`` does that within each combination of the ``strata`` columns (permuted blocks); ``cluster``
-    assigns whole clusters (households, areas) so everyone in one is in the same arm."""
+    assigns whole clusters (households, areas) so everyone in one is in the same arm. With ``unit_column`` every
+    unit must have an id and no id may appear twice (a unit on two arms' lists is refused, listed)."""
     if method not in METHODS:
         raise TownhallError(f"Randomisation can be {', '.join(METHODS)}, not '{method}'.")
     if len(arms) < 2 or len(set(arms)) != len(arms):
@@ -66,6 +74,10 @@ def randomise(units: pd.DataFrame, arms: list[str], *, seed: int, method: str = 
         raise TownhallError("Stratified randomisation needs at least one column to stratify by, such as ward.")
     if method == "cluster" and not cluster_column:
         raise TownhallError("Cluster randomisation needs the column naming each unit's cluster, such as household.")
+    if unit_column:
+        check_unit_ids(units, unit_column, "The units")
+    if cluster_column:
+        check_clusters(units, cluster_column, "The units")
     pattern = _block_pattern(arms, allocation)
     generator = np.random.default_rng(seed)
     frame = units.reset_index(drop=True).copy()
@@ -184,6 +196,113 @@ def export_mailing_lists(workspace: Workspace, assignment: Assignment, folder: P
                                                             for arm in assignment.arms},
         "opted_out_left_out": removed, "files": [path.name for path in written.values()]})
     return written
+
+
+ASSIGNMENT_SCHEMA = "trials"
+ASSIGNMENT_TABLE = f"{ASSIGNMENT_SCHEMA}.assignments"
+
+
+def read_assignment(workspace: Workspace, trial: str) -> pd.Series | None:
+    """The arm townhall gave each unit of a trial it randomised (unit id -> arm), or None when it did not randomise
+    it (a trial randomised elsewhere and registered here)."""
+    from townhall.trials.registration import get_trial
+
+    if not get_trial(workspace, trial).randomisation:
+        return None  # only a recorded randomisation counts: rows left by a crashed run are ignored
+    if not workspace.analytics.table_exists(ASSIGNMENT_SCHEMA, "assignments"):
+        return None
+    with workspace.analytics.connect(read_only=True) as connection:
+        frame = connection.execute(f"SELECT unit, arm FROM {ASSIGNMENT_TABLE} WHERE trial = ?", [trial]).df()
+    return None if frame.empty else pd.Series(frame["arm"].to_numpy(), index=frame["unit"].to_numpy())
+
+
+@dataclass(frozen=True)
+class RandomisedTrial:
+    """What ``randomise_trial`` did: the assignment, the balance table asked for and the mailing lists written."""
+
+    assignment: Assignment
+    balance: pd.DataFrame | None
+    files: dict[str, Path]
+    opted_out_left_out: int
+
+
+def randomise_trial(workspace: Workspace, name: str, units: pd.DataFrame, *, seed: int, actor: str, out: Path | str,
+                    method: str = "simple", strata: list[str] | None = None, cluster_column: str = "",
+                    balance_on: list[str] | None = None, source: str | None = None) -> RandomisedTrial:
+    """Randomise a registered trial's units, check balance and write each arm's mailing list, recording the
+    randomisation only once everything else has been checked and written (see the module's description)."""
+    from townhall.identity import opted_out_record_ids
+    from townhall.trials.registration import get_trial
+
+    trial = get_trial(workspace, name)
+    plan = trial.plan
+    if trial.randomisation:
+        raise TownhallError(f"Trial '{name}' has already been randomised; randomising again would let anyone pick "
+                            "the assignment they liked. Register a new trial to start again.")
+    wanted = [column for column in [plan.unit_column, *(strata or []), cluster_column, *(balance_on or [])]
+              if column]
+    absent = [column for column in dict.fromkeys(wanted) if column not in units.columns]
+    if absent:
+        raise TownhallError(f"The units have no column {', '.join(repr(column) for column in absent)}. Columns: "
+                            f"{', '.join(map(str, units.columns))}. Nothing was recorded: correct the file and run "
+                            "the command again.")
+    if not plan.unit_column:
+        raise TownhallError(f"Trial '{name}' names no unit column, so its units cannot be told apart: amend the plan "
+                            "to add unit_column.")
+    if source is not None:
+        registered = {summary.name for summary in workspace.catalogue.list_sources()}
+        if source not in registered:
+            raise TownhallError(f"There is no source called '{source}' to leave opted-out people out by.")
+    assignment = randomise(units, plan.arms, seed=seed, method=method, strata=strata or [],
+                           cluster_column=cluster_column, allocation=plan.allocation or None,
+                           unit_column=plan.unit_column)
+    balance = (balance_table(assignment.frame, list(balance_on), arms=plan.arms, control_arm=plan.control_arm)
+               if balance_on else None)
+    frame, removed = assignment.frame, 0
+    if source is not None:
+        keep = ~frame[plan.unit_column].astype(str).isin(opted_out_record_ids(workspace, source))
+        removed, frame = int((~keep).sum()), frame[keep]
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    staged: dict[str, tuple[Path, Path]] = {}
+    try:
+        for arm in assignment.arms:  # written under temporary names, put in place only after the record is made
+            final = target / f"{name}-{_file_safe(arm)}.csv"
+            temporary = target / f".{final.name}.partial"
+            frame.loc[frame[ARM_COLUMN] == arm].to_csv(temporary, index=False)
+            staged[arm] = (temporary, final)
+        _commit_randomisation(workspace, name, assignment, plan.unit_column, actor=actor)
+    except BaseException:
+        for temporary, _final in staged.values():
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, final in staged.values():
+        temporary.replace(final)
+    files = {arm: final for arm, (_temporary, final) in staged.items()}
+    workspace.audit.record(actor, "trial.mailing_list", name, details={
+        "trial": name, "source": source or "", "per_arm": {arm: int((frame[ARM_COLUMN] == arm).sum())
+                                                           for arm in assignment.arms},
+        "opted_out_left_out": removed, "files": [path.name for path in files.values()]})
+    return RandomisedTrial(assignment, balance, files, removed)
+
+
+def _commit_randomisation(workspace: Workspace, name: str, assignment: Assignment, unit_column: str, *,
+                          actor: str) -> None:
+    """The one commit point of a randomisation: the assignment (unit -> arm) into the analytics store, replacing
+    rows a crashed earlier run may have left, then the record with the trial's registration, which is what makes the
+    trial randomised (and refuses a second randomisation)."""
+    from townhall.trials.registration import record_randomisation
+
+    assigned = pd.DataFrame({"trial": name, "unit": assignment.frame[unit_column].astype(str).str.strip(),
+                             "arm": assignment.frame[ARM_COLUMN].astype(str)})
+    with workspace.analytics.transaction() as connection:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {ASSIGNMENT_SCHEMA}")
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {ASSIGNMENT_TABLE} (trial VARCHAR, unit VARCHAR, arm VARCHAR)")
+        connection.execute(f"DELETE FROM {ASSIGNMENT_TABLE} WHERE trial = ?", [name])
+        connection.register("incoming_assignment", assigned)
+        connection.execute(f"INSERT INTO {ASSIGNMENT_TABLE} SELECT trial, unit, arm FROM incoming_assignment")
+        connection.unregister("incoming_assignment")
+    record_randomisation(workspace, name, assignment.record(), actor=actor)
 
 
 def _file_safe(text: str) -> str:

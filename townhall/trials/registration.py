@@ -50,6 +50,11 @@ class TrialPlan:
     covariate_source: str = ""  # another source holding the covariates, joined on its key column
     covariate_key: str = ""  # that source's column matching unit_column
     correction: str = "holm"  # "holm" or "fdr_bh" (Benjamini-Hochberg) across arms and across secondary outcomes
+    # Added later: fields at their default are left out of the fingerprint, so plans registered before still match.
+    labels: dict[str, str] = field(default_factory=dict)  # arm or outcome -> the words shown on pages
+    ratio_outcomes: dict[str, list[str]] = field(default_factory=dict)  # outcome -> [numerator, denominator columns]
+    date_column: str = ""  # the date each unit's outcome was known, for weekly looks (sequential analysis)
+    sequential: bool = False  # the results will be looked at repeatedly: judge them by the always-valid analysis
 
     def __post_init__(self) -> None:
         if not self.control_arm and self.arms:
@@ -81,6 +86,13 @@ class TrialPlan:
                                 f"(Benjamini-Hochberg), not '{self.correction}'.")
         if self.covariate_source and not self.covariate_key:
             raise TownhallError("Name the covariate source's column that matches the trial's units (covariate_key).")
+        for outcome, columns in self.ratio_outcomes.items():
+            if not isinstance(columns, list | tuple) or len(columns) != 2 or not all(columns):
+                raise TownhallError(f"The ratio outcome '{outcome}' needs its numerator and denominator columns, such "
+                                    "as [amount_paid, accounts].")
+        if self.sequential and not self.date_column:
+            raise TownhallError("A sequential plan needs the date each unit's outcome was known (date_column), so the "
+                                "results can be looked at week by week.")
         if self.minimum_effect_of_interest <= 0:
             raise TownhallError("The minimum effect of interest must be above zero: the smallest difference that "
                                 "would change what the council does.")
@@ -91,6 +103,10 @@ class TrialPlan:
         weights = self.allocation or {arm: 1.0 for arm in self.arms}
         total = sum(weights.values())
         return {arm: weights[arm] / total for arm in self.arms}
+
+    def label(self, name: str) -> str:
+        """The words given at registration for an arm or outcome (its name when none were)."""
+        return self.labels.get(name) or name
 
     @property
     def outcomes(self) -> list[str]:
@@ -115,8 +131,13 @@ class TrialPlan:
             raise TownhallError(f"The trial plan is incomplete: {error}.") from None
 
 
+LATER_FIELDS: dict[str, Any] = {"labels": {}, "ratio_outcomes": {}, "date_column": "", "sequential": False}
+
+
 def plan_hash(plan: dict[str, Any]) -> str:
-    """SHA-256 of the plan's canonical JSON: any later change to the plan changes this fingerprint."""
+    """SHA-256 of the plan's canonical JSON: any later change to the plan changes this fingerprint. Fields added to
+    townhall after a plan was registered count only when set, so older plans keep their fingerprints."""
+    plan = {key: value for key, value in plan.items() if not (key in LATER_FIELDS and value == LATER_FIELDS[key])}
     canonical = json.dumps(plan, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -100,11 +100,14 @@ def _page(request: Request, trial: RegisteredTrial, user: User, *, saved: bool =
             balance = _balance_rows(analysis.balance, trial, rule)
     except TownhallError as error:
         problem = str(error)
-    results = _result_rows(analysis, rule) if analysis else []
+    results = _result_rows(analysis, rule, trial.plan) if analysis else []
     return render(request, "trial.html", {
         "page_title": trial.plan.title, "trial": trial, "plan": trial.plan, "analysis": analysis,
         "problem": problem, "balance": balance, "power": _power_sentence(trial, analysis),
-        "results": results,
+        "results": results, "sequential": _sequential_rows(analysis, trial.plan),
+        "arms_text": ", ".join(trial.plan.label(arm) for arm in trial.plan.arms),
+        "control_text": trial.plan.label(trial.plan.control_arm),
+        "outcome_text": trial.plan.label(trial.plan.primary_outcome),
         "chart_rows": [[row["outcome"], row["arm"], row["difference"], row["interval"]] for row in results],
         "chart": render_svg(effect_chart(analysis), description=f"Chart of each arm's difference from control in "
                                                                 f"{trial.plan.title}, with 95% confidence intervals")
@@ -120,7 +123,21 @@ def _published(count: int, rule: DisclosureRule) -> str:
     return SUPPRESSED_MARK if value is None else f"{value:,}"
 
 
-def _result_rows(analysis: TrialAnalysis, rule: DisclosureRule) -> list[dict[str, Any]]:
+def _sequential_rows(analysis: TrialAnalysis | None, plan: Any) -> list[dict[str, Any]]:
+    """Each arm's weekly looks: the difference, the confidence sequence and the always-valid p-value."""
+    if analysis is None:
+        return []
+    tables = []
+    for sequential in analysis.sequential:
+        scale, unit = (100, " points") if sequential.kind == "proportion" else (1, "")
+        tables.append({"arm": plan.label(sequential.arm), "sentence": sequential.sentence(analysis.labels),
+                       "rows": [[f"{look.date:%d %B %Y}", f"{look.difference * scale:+.1f}{unit}",
+                                 f"{look.lower * scale:+.1f} to {look.upper * scale:+.1f}{unit}", _p(look.p_value)]
+                                for look in sequential.looks]})
+    return tables
+
+
+def _result_rows(analysis: TrialAnalysis, rule: DisclosureRule, plan: Any) -> list[dict[str, Any]]:
     rows = []
     for effect in analysis.effects:
         proportion = effect.kind == "proportion"
@@ -128,7 +145,7 @@ def _result_rows(analysis: TrialAnalysis, rule: DisclosureRule) -> list[dict[str
         level = (lambda value: f"{value:.1%}") if proportion else (lambda value: f"{value:,.3g}")
         unit = " points" if proportion else ""
         rows.append({
-            "outcome": effect.outcome, "role": effect.role, "arm": effect.arm,
+            "outcome": plan.label(effect.outcome), "role": effect.role, "arm": plan.label(effect.arm),
             "units": _published(effect.units, rule), "control_units": _published(effect.control_units, rule),
             "arm_mean": level(effect.arm_mean), "control_mean": level(effect.control_mean),
             "difference": f"{effect.difference * scale:+.1f}{unit}",

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from townhall.trials.analysis import TrialAnalysis, analyse_trial
-from townhall.trials.registration import RegisteredTrial, TrialPlan, add_trial_note, register_trial, trial_exists
+from townhall.trials import (
+    RegisteredTrial,
+    TrialAnalysis,
+    TrialPlan,
+    add_trial_note,
+    analyse_trial,
+    get_trial,
+    register_trial,
+    trial_exists,
+)
 from townhall.workspace import Workspace
 
 DEMO_TRIAL = "direct-debit-letter-2024"
@@ -43,14 +51,14 @@ def demo_letter_trial_plan() -> TrialPlan:
         covariates=["Band", "SPD", "CTR"],
         covariate_source="council_tax",
         covariate_key="AccountRef",
+        labels={"control": "Current letter", "new_letter": "New letter with a pre-filled direct-debit form",
+                "switched_to_direct_debit": "switching to direct debit within eight weeks"},
     )
 
 
 def register_demo_letter_trial(workspace: Workspace) -> RegisteredTrial | None:
     """Register the demo's letter trial (retrospectively, dated before randomisation); None when the workspace has
     no letter_trial source. Does nothing if it is already registered."""
-    from townhall.trials.registration import get_trial
-
     if trial_exists(workspace, DEMO_TRIAL):
         return get_trial(workspace, DEMO_TRIAL)
     names = {source.name for source in workspace.catalogue.list_sources()}
