@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from townhall.cli import assistant as assistant_cli
 from townhall.cli import audit, sources, users
 from townhall.cli import cohort as cohort_cli
 from townhall.cli import forecast as forecast_cli
@@ -38,6 +39,7 @@ app.add_typer(places_cli.app, name="places")
 app.add_typer(trial_cli.app, name="trial")
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(text_cli.app, name="text")
+app.add_typer(assistant_cli.app, name="assistant")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("link")(link)
