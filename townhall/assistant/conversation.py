@@ -30,8 +30,8 @@ ASSISTANT_ACTOR = "residents-assistant"
 FAILED_TURNS_BEFORE_HANDOVER = 2
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread over the phone
 
-DISCLOSURE = _("I am an automated assistant, not a person. I can help you with some council services. You can ask "
-               "to talk to a person at any time.")
+DISCLOSURE = _("I am an automated assistant, not a person.")
+DISCLOSURE_MORE = _("I can help you with some council services, and you can ask to talk to a person at any time.")
 WELCOME_QUESTION = _("What do you need help with?")
 NOT_SURE = _("I am not sure what you need. Choose one of these, or say it another way.")
 NOT_UNDERSTOOD = _("Sorry, I did not understand. Try saying it another way, or choose a service.")
@@ -105,7 +105,8 @@ class Assistant:
         with self.workspace.state.session() as session:
             session.add(ConversationRecord(id=conversation_id, started_at=now, updated_at=now, language=language,
                                            state=json.dumps(_new_state()), status="open"))
-        self._record(conversation_id, "assistant", translate(DISCLOSURE, language), kind="disclosure")
+        self._record(conversation_id, "assistant",
+                     f"{translate(DISCLOSURE, language)} {translate(DISCLOSURE_MORE, language)}", kind="disclosure")
         return self.page(conversation_id)
 
     def welcome(self, language: str = "en") -> Page:
@@ -376,8 +377,9 @@ class Assistant:
                 choices.append(("none", t(NONE_OF_THESE)))
                 return Page("choose", conversation_id, language, t(NOT_SURE), choices=choices, error=error_text)
             services = [(flow.name, t(flow.title)) for flow in self.flows.values() if flow.name != HANDOVER_FLOW]
-            return Page("welcome", conversation_id, language, t(WELCOME_QUESTION), messages=[t(DISCLOSURE), *notice],
-                        choices=services, error=error_text, value=value)
+            return Page("welcome", conversation_id, language, t(WELCOME_QUESTION),
+                        messages=[t(DISCLOSURE), t(DISCLOSURE_MORE), *notice], choices=services, error=error_text,
+                        value=value)
         common = {"conversation_id": conversation_id, "language": language, "flow": flow, "step": step,
                   "can_go_back": bool(state["path"]), "error": error_text, "messages": notice}
         if step.type == "address" and step.id in state["addresses"]:
@@ -441,15 +443,14 @@ class ConversationNotFoundError(TownhallError):
     """The conversation has ended and been deleted, or never existed."""
 
     def __init__(self) -> None:
-        super().__init__("This conversation could not be found. It may have been deleted after the time we keep "
-                         "conversations. Start a new one.")
+        super().__init__(_("This conversation could not be found. It may have been deleted. Start a new one."))
 
 
 class ConversationClosedError(TownhallError):
     """The conversation has already been sent, handed over or ended."""
 
     def __init__(self) -> None:
-        super().__init__("This conversation has finished. Start a new one if you need more help.")
+        super().__init__(_("This conversation has finished. Start a new one if you need more help."))
 
 
 def _new_state() -> dict[str, Any]:

@@ -62,6 +62,21 @@ def marked_strings(files: Iterable[Path]) -> set[str]:
     return found
 
 
+def assistant_strings() -> set[str]:
+    """Every string the built-in flows and the public pages can show a resident."""
+    from townhall.assistant.flows import load_flows
+
+    package = Path(__file__).resolve().parent
+    public = package.parent / "public"
+    files = [*package.glob("*.py"), *public.glob("*.py"), *(public / "templates").glob("*.html")]
+    found = {text for text in marked_strings(files) if text.strip(".")}
+    for flow in load_flows().values():
+        found.update(flow.texts())
+        found.update(flow.personal_data)
+        found.update(flow.personal_data.values())
+    return found
+
+
 def missing_translations(language: str, texts: Iterable[str]) -> list[str]:
     """The texts the language's catalogue does not translate."""
     known = catalogue(language)

@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from townhall.assistant.messages import LANGUAGES, language_or_default, translate
+from townhall.assistant.messages import LANGUAGES, _, language_or_default, translate
 from townhall.errors import TownhallError
 from townhall.web.assets import GOVUK_ASSETS_FOLDER, STATIC_FOLDER, check_assets_built
 from townhall.web.security import CsrfError, SecurityHeadersMiddleware, apply_security_headers, csrf_token, verify_csrf
@@ -61,9 +61,8 @@ class PublicSection:
 
 PUBLIC_SECTIONS: list[PublicSection] = [
     PublicSection(
-        key="assistant", title="Ask the council's assistant",
-        description="Report a missed bin or a repair, apply for a council tax discount, or check if you need "
-                    "planning permission.",
+        key="assistant", title=_("Ask the council's assistant"),
+        description=_("Report a missed bin or a repair, apply for a council tax discount, or check planning."),
         href="/assistant", router="townhall.public.assistant:router"),
 ]
 
@@ -139,33 +138,34 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfError)
     async def csrf_rejected(request: Request, _error: CsrfError) -> Response:
-        return error_page(request, 403, "Your form could not be sent", [
-            "The page had expired. Go back, reload the page and try again."])
+        return error_page(request, 403, _("Your form could not be sent"), [
+            _("The page had expired. Go back, reload the page and try again.")])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404:
-            return error_page(request, 404, "Page not found", ["If you typed the web address, check it is correct."])
+            return error_page(request, 404, _("Page not found"),
+                              [_("If you typed the web address, check it is correct.")])
         if error.status_code == 405:
-            return error_page(request, 405, "This page cannot be used that way",
-                              ["Go back and use the links and buttons on the page instead."])
-        return error_page(request, error.status_code, "Sorry, there is a problem with this page", [])
+            return error_page(request, 405, _("This page cannot be used that way"),
+                              [_("Go back and use the links and buttons on the page instead.")])
+        return error_page(request, error.status_code, _("Sorry, there is a problem with this page"), [])
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, _error: RequestValidationError) -> Response:
-        return error_page(request, 400, "Sorry, there is a problem with this page",
-                          ["Go back and use the links and buttons on the page instead."])
+        return error_page(request, 400, _("Sorry, there is a problem with this page"),
+                          [_("Go back and use the links and buttons on the page instead.")])
 
     @app.exception_handler(TownhallError)
     async def townhall_error(request: Request, error: TownhallError) -> Response:
-        return error_page(request, 400, "Sorry, there is a problem", [str(error)])
+        return error_page(request, 400, _("Sorry, there is a problem"), [str(error)])
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:
         logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-        paragraphs = ["Try again later."]
+        paragraphs = [_("Try again later.")]
         try:
-            response = error_page(request, 500, "Sorry, there is a problem with the service", paragraphs)
+            response = error_page(request, 500, _("Sorry, there is a problem with the service"), paragraphs)
         except Exception:
             logger.exception("The error page could not be rendered")
             response = HTMLResponse("<!DOCTYPE html><html lang=\"en-GB\"><title>Sorry, there is a problem with the "

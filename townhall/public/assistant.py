@@ -22,6 +22,7 @@ from townhall.assistant.conversation import (
     delete_expired_transcripts,
 )
 from townhall.assistant.flows import HANDOVER_FLOW
+from townhall.assistant.messages import _
 from townhall.public.app import current_language, render_public
 
 router = APIRouter()
@@ -62,9 +63,8 @@ def _act(request: Request, action: Callable[[Assistant, str], Page], *, start_if
         page = action(assistant, conversation)
     except (ConversationNotFoundError, ConversationClosedError) as error:
         request.session.pop(CONVERSATION_KEY, None)
-        return render_public(request, "error.html", {"heading": "This conversation has finished",
-                                                     "paragraphs": [str(error)], "start_again": True},
-                             status_code=410)
+        return render_public(request, "error.html", {"heading": _("This conversation has finished"),
+                                                     "paragraphs": [str(error)]}, status_code=410)
     if page.error:
         return _show(request, page, status_code=400)
     return RedirectResponse(START, status_code=303)

@@ -175,6 +175,27 @@ CAPABILITIES: list[Capability] = [
         roles=(Role.PRACTITIONER, Role.GOVERNANCE, Role.ANALYST),
         router="townhall.web.routers.risk_queue:router",
     ),
+    Capability(
+        key="text",
+        title="Residents' comments",
+        description="See the themes in what residents write, with redacted quotes, how they change by month, "
+                    "service and ward, and whether comments read as positive or negative.",
+        href="/text",
+        # Redacted text and protected counts: analysts name themes and label comments (the router checks), managers
+        # and governance read. Practitioners work cases, not comment themes.
+        roles=(Role.ANALYST, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.text:router",
+    ),
+    Capability(
+        key="assistant_requests",
+        title="Assistant requests",
+        description="Work the requests and hand-overs residents made through the online assistant for your team, "
+                    "with their answers and the conversation.",
+        href="/assistant/requests",
+        # Residents' answers are personal data: practitioners see their own team's queue, governance every team's.
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE),
+        router="townhall.web.routers.assistant_requests:router",
+    ),
 ]
 
 
