@@ -141,7 +141,7 @@ def labelled_comments(workspace: Workspace) -> pd.DataFrame:
 
     comments = read_comments(workspace, english_only=True)
     people = {record.record_id: record.label for record in _stored_labels(workspace)}
-    comments["person_label"] = comments["record_id"].map(people)
+    comments["person_label"] = comments["record_id"].map(people).astype("string")
     comments["label"] = comments["person_label"].fillna(comments["service"])
     return comments
 

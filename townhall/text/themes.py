@@ -6,8 +6,8 @@ three representative quotes (the comments most strongly in it). Every comment is
 comments with no clear theme are counted apart.
 
 A person's naming, merging and splitting is kept in ``<workspace>/text/themes.yaml`` and applied on every later run.
-Themes are recognised again by their top terms (a theme keeps its name while at least half of its top terms stay),
-so a new month's comments do not lose the names.
+Themes are recognised again by their signature (their top 25 terms: a theme keeps its name while at least 30% of
+them stay, the best-matching theme taking it), so a new month's comments do not lose the names.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
 EDITS_FILE = Path("text") / "themes.yaml"
-TOP_TERMS = 8
+TOP_TERMS = 8  # shown to people
+SIGNATURE_TERMS = 25  # kept to recognise a theme again in a later run
 QUOTES = 3
-# Two term lists describe the same theme when at least this share of the shorter list is shared.
-SAME_THEME_OVERLAP = 0.5
+# Two signatures describe the same theme when at least this share of the shorter one is shared.
+SAME_THEME_OVERLAP = 0.3
 NO_THEME = -1
 TREND_DIMENSIONS = {"month": "month", "service": "service", "area": "area"}
 
@@ -45,6 +46,7 @@ class Theme:
     quotes: list[str]
     comments: int
     name: str | None = None
+    signature: list[str] = field(default_factory=list)  # the top SIGNATURE_TERMS terms, to recognise it again
 
     @property
     def label(self) -> str:
@@ -91,10 +93,29 @@ class ThemeEdits:
         return path
 
 
-def same_theme(terms: Sequence[str], other: Sequence[str]) -> bool:
-    """Whether two top-term lists describe the same theme."""
+def overlap(terms: Sequence[str], other: Sequence[str]) -> float:
+    """Share of the shorter signature found in the other (0 when either is empty)."""
     first, second = set(terms), set(other)
-    return bool(first and second) and len(first & second) / min(len(first), len(second)) >= SAME_THEME_OVERLAP
+    return len(first & second) / min(len(first), len(second)) if first and second else 0.0
+
+
+def same_theme(terms: Sequence[str], other: Sequence[str]) -> bool:
+    """Whether two signatures describe the same theme."""
+    return overlap(terms, other) >= SAME_THEME_OVERLAP
+
+
+def apply_names(themes: Sequence[Theme], names: Sequence[dict[str, Any]]) -> None:
+    """Give each saved name to the theme whose signature matches it best (each theme takes at most one name)."""
+    pairs = sorted(((overlap(theme.signature or theme.terms, entry.get("terms") or []), index, position)
+                    for index, theme in enumerate(themes) for position, entry in enumerate(names)), reverse=True)
+    named_themes: set[int] = set()
+    used_names: set[int] = set()
+    for score, index, position in pairs:
+        if score < SAME_THEME_OVERLAP or index in named_themes or position in used_names:
+            continue
+        themes[index].name = str(names[position].get("name"))
+        named_themes.add(index)
+        used_names.add(position)
 
 
 @dataclass
@@ -141,7 +162,7 @@ def find_themes(texts: Sequence[str], *, count: int = 10, edits: ThemeEdits | No
     edits = edits or ThemeEdits()
 
     for split_terms in edits.splits:
-        current = [_top_terms(row, terms) for row in topic_terms]
+        current = [_top_terms(row, terms, SIGNATURE_TERMS) for row in topic_terms]
         target = next((index for index, existing in enumerate(current) if same_theme(existing, split_terms)), None)
         members = np.flatnonzero(document_topics.argmax(axis=1) == target) if target is not None else []
         if target is None or len(members) < 4:
@@ -157,7 +178,7 @@ def find_themes(texts: Sequence[str], *, count: int = 10, edits: ThemeEdits | No
 
     groups = [[index] for index in range(len(topic_terms))]
     for merge in edits.merges:
-        current = [_top_terms(row, terms) for row in topic_terms]
+        current = [_top_terms(row, terms, SIGNATURE_TERMS) for row in topic_terms]
         chosen = sorted({index for merged_terms in merge for index, existing in enumerate(current)
                          if same_theme(existing, merged_terms)})
         if len(chosen) < 2:
@@ -184,17 +205,17 @@ def find_themes(texts: Sequence[str], *, count: int = 10, edits: ThemeEdits | No
                 quotes.append(texts[index])
             if len(quotes) == QUOTES:
                 break
-        top = _top_terms(term_weights, terms)
-        name = next((entry.get("name") for entry in edits.names if same_theme(top, entry.get("terms") or [])), None)
-        themes.append(Theme(theme_id=theme_id, terms=top, quotes=quotes, comments=int(members.size), name=name))
+        themes.append(Theme(theme_id=theme_id, terms=_top_terms(term_weights, terms), quotes=quotes,
+                            comments=int(members.size), signature=_top_terms(term_weights, terms, SIGNATURE_TERMS)))
+    apply_names(themes, edits.names)
     method = (f"NMF ({len(groups)} themes) over TF-IDF of words and word pairs in {len(texts):,} comments")
     return ThemeModel(themes=themes, assignment=assignment, strength=strength, method=method)
 
 
-def _top_terms(row: np.ndarray, terms: np.ndarray) -> list[str]:
+def _top_terms(row: np.ndarray, terms: np.ndarray, count: int = TOP_TERMS) -> list[str]:
     import numpy as np
 
-    return [str(terms[index]) for index in np.argsort(-row, kind="stable")[:TOP_TERMS] if row[index] > 0]
+    return [str(terms[index]) for index in np.argsort(-row, kind="stable")[:count] if row[index] > 0]
 
 
 @dataclass
@@ -224,8 +245,8 @@ def run_themes(workspace: Workspace, *, count: int | None = None, actor: str | N
     model = find_themes(comments["text"].tolist(), count=number, edits=ThemeEdits.load(workspace))
     assigned = comments[["record_id", "month", "service", "area", "language"]].assign(theme_id=model.assignment)
     themes = pd.DataFrame([{"theme_id": theme.theme_id, "name": theme.name, "terms": json.dumps(theme.terms),
-                            "quotes": json.dumps(theme.quotes), "comments": theme.comments}
-                           for theme in model.themes])
+                            "signature": json.dumps(theme.signature), "quotes": json.dumps(theme.quotes),
+                            "comments": theme.comments} for theme in model.themes])
     with workspace.analytics.transaction() as connection:
         connection.execute(f"create schema if not exists {SCHEMA}")
         for table, frame in (("themes", themes), ("comment_themes", assigned)):
@@ -251,14 +272,9 @@ def load_theme_run(workspace: Workspace) -> ThemeRun:
         themes = connection.execute(f"select * from {SCHEMA}.themes order by theme_id").df()
         assigned = connection.execute(f"select * from {SCHEMA}.comment_themes").df()
         method = connection.execute(f"select method from {SCHEMA}.theme_runs").fetchone()[0]
-    edits = ThemeEdits.load(workspace)
-    listed = []
-    for row in themes.itertuples():
-        terms = json.loads(row.terms)
-        name = next((entry.get("name") for entry in edits.names if same_theme(terms, entry.get("terms") or [])),
-                    row.name if isinstance(row.name, str) else None)
-        listed.append(Theme(theme_id=int(row.theme_id), terms=terms, quotes=json.loads(row.quotes),
-                            comments=int(row.comments), name=name))
+    listed = [Theme(theme_id=int(row.theme_id), terms=json.loads(row.terms), quotes=json.loads(row.quotes),
+                    comments=int(row.comments), signature=json.loads(row.signature)) for row in themes.itertuples()]
+    apply_names(listed, ThemeEdits.load(workspace).names)
     model = ThemeModel(themes=listed, assignment=assigned["theme_id"].to_numpy(),
                        strength=np.ones(len(assigned)), method=method)
     return ThemeRun(model=model, comments=assigned)
@@ -273,8 +289,8 @@ def name_theme(workspace: Workspace, theme_id: int, name: str, *, actor: str | N
         raise TownhallError("Give the theme a name of 1 to 80 characters.")
     theme = load_theme_run(workspace).model.theme(theme_id)
     edits = ThemeEdits.load(workspace)
-    edits.names = [entry for entry in edits.names if not same_theme(theme.terms, entry.get("terms") or [])]
-    edits.names.append({"terms": theme.terms, "name": cleaned})
+    edits.names = [entry for entry in edits.names if not same_theme(theme.signature, entry.get("terms") or [])]
+    edits.names.append({"terms": theme.signature, "name": cleaned})
     edits.save(workspace)
     workspace.audit.record(actor or current_actor(), "text.theme_named", str(theme_id), details={"name": cleaned})
     theme.name = cleaned
@@ -289,7 +305,7 @@ def merge_themes(workspace: Workspace, theme_ids: Sequence[int], *, actor: str |
         raise TownhallError("Choose at least two different themes to merge.")
     run = load_theme_run(workspace)
     edits = ThemeEdits.load(workspace)
-    edits.merges.append([run.model.theme(theme_id).terms for theme_id in sorted(set(theme_ids))])
+    edits.merges.append([run.model.theme(theme_id).signature for theme_id in sorted(set(theme_ids))])
     edits.save(workspace)
     workspace.audit.record(actor or current_actor(), "text.themes_merged", ",".join(map(str, sorted(set(theme_ids)))))
 
@@ -299,7 +315,7 @@ def split_theme(workspace: Workspace, theme_id: int, *, actor: str | None = None
     from townhall.workspace import current_actor
 
     edits = ThemeEdits.load(workspace)
-    edits.splits.append(load_theme_run(workspace).model.theme(theme_id).terms)
+    edits.splits.append(load_theme_run(workspace).model.theme(theme_id).signature)
     edits.save(workspace)
     workspace.audit.record(actor or current_actor(), "text.theme_split", str(theme_id))
 
