@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from townhall.assistant.flows import Flow
 
 HELD_OUT_FILE = Path(__file__).resolve().parent / "intents_held_out.yaml"
+OUT_OF_SCOPE_FILE = Path(__file__).resolve().parent / "out_of_scope.yaml"
 OUT_OF_SCOPE = "none"
 # A text must also share this much of its character sequences (cosine similarity of TF-IDF) with at least one
 # example of the flow: a probability is relative to the known flows, so on its own it is high for things no flow
@@ -36,9 +37,10 @@ MINIMUM_SIMILARITY = 0.3
 class IntentGuess:
     """The flows the text most likely asks for, likeliest first, and whether the best is sure enough to start."""
 
-    ranked: tuple[tuple[str, float], ...]
+    ranked: tuple[tuple[str, float], ...]  # flows only, likeliest first
     threshold: float
     similarity: float = 1.0  # cosine similarity to the likeliest flow's nearest example
+    out_of_scope: bool = False  # the text looks most like things no flow handles
 
     @property
     def best(self) -> str:
@@ -53,7 +55,8 @@ class IntentGuess:
     @property
     def sure(self) -> bool:
         """Whether the assistant should start the likeliest flow rather than offer choices."""
-        return self.confidence >= self.threshold and self.similarity >= MINIMUM_SIMILARITY
+        return (not self.out_of_scope and self.confidence >= self.threshold
+                and self.similarity >= MINIMUM_SIMILARITY)
 
 
 class IntentMatcher:
@@ -100,13 +103,14 @@ class IntentMatcher:
         import numpy as np
 
         row = self.probabilities([text])[0]
-        order = row.argsort()[::-1][:top]
+        order = [index for index in row.argsort()[::-1] if self.classes_[index] != OUT_OF_SCOPE][:top]
         ranked = tuple((str(self.classes_[index]), float(row[index])) for index in order)
+        out_of_scope = str(self.classes_[int(row.argmax())]) == OUT_OF_SCOPE
         similarities = np.asarray(self.examples_ @ self.pipeline_[0].transform([_normalise(text)]).T.todense()
                                   if hasattr(self.examples_, "tocsr") else
                                   self.examples_ @ self.pipeline_[0].transform([_normalise(text)]).T).ravel()
         same = np.array([intent == ranked[0][0] for intent in self.example_intents_])
-        return IntentGuess(ranked, self.threshold, float(similarities[same].max()))
+        return IntentGuess(ranked, self.threshold, float(similarities[same].max()), out_of_scope)
 
 
 class _EmbeddingFeatures:
@@ -132,13 +136,19 @@ def _normalise(text: str) -> str:
 
 
 def training_examples(flows: Mapping[str, Flow]) -> tuple[list[str], list[str]]:
-    """Every flow's example phrasings (and its title), with the flow's name as the label."""
+    """Every flow's example phrasings (and its title), with the flow's name as the label, and the built-in examples
+    of requests no flow handles, labelled "none"."""
+    import yaml
+
     texts: list[str] = []
     intents: list[str] = []
     for flow in flows.values():
         for text in (*flow.examples, flow.title):
             texts.append(text)
             intents.append(flow.name)
+    for text in yaml.safe_load(OUT_OF_SCOPE_FILE.read_text(encoding="utf-8")) or []:
+        texts.append(str(text))
+        intents.append(OUT_OF_SCOPE)
     return texts, intents
 
 
