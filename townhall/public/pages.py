@@ -35,11 +35,14 @@ def accessibility(request: Request) -> HTMLResponse:
 @router.get("/privacy", name="public_privacy")
 def privacy(request: Request) -> HTMLResponse:
     """What the assistant keeps, why, and for how long."""
+    from townhall.assistant.flows import load_flows
+
     workspace = request.app.state.workspace
-    flows = request.app.state.assistant.flows if hasattr(request.app.state, "assistant") else {}
+    settings = workspace.settings.assistant
+    flows = load_flows(workspace.path / settings.flows_folder if settings.flows_folder else None)
     return render_public(request, "privacy.html", {
         "page_title": "Privacy notice", "flows": flows,
-        "retention_days": workspace.settings.assistant.transcript_retention_days})
+        "retention_days": settings.transcript_retention_days})
 
 
 @router.get("/healthz", name="public_healthz")
