@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from townhall.errors import TownhallError
 
@@ -41,6 +41,34 @@ def _refuse_personal_source(workspace: Workspace, source: str) -> str:
 
 
 @dataclass(frozen=True)
+class PlaceSources:
+    """The sources the assistant reads, found and checked in the catalogue once (the catalogue is slow to ask on
+    every page): the gazetteer, the collection calendar's table, and the sensor feed's table (None without one)."""
+
+    gazetteer: Any
+    collection_table: str
+    sensor_table: str | None
+
+
+def place_sources(workspace: Workspace) -> PlaceSources:
+    """Find and check the assistant's sources; a missing one or one about people stops with a plain message."""
+    from townhall.catalogue.gazetteer import open_gazetteer
+
+    settings = workspace.settings.assistant
+    gazetteer = open_gazetteer(workspace, needed_for="the assistant's address lookup", roles=("uprn", "postcode"))
+    _refuse_personal_source(workspace, gazetteer.source)
+    registered = {summary.name for summary in workspace.catalogue.list_sources()}
+    if settings.collection_source not in registered:
+        raise AssistantLookupError(f"The collection calendar '{settings.collection_source}' is not registered, which "
+                                   "the missed-bin check needs. Register it, or set [assistant] collection_source.")
+    collection = _refuse_personal_source(workspace, settings.collection_source)
+    sensors = None
+    if settings.bin_sensor_source and settings.bin_sensor_source in registered:
+        sensors = _refuse_personal_source(workspace, settings.bin_sensor_source)
+    return PlaceSources(gazetteer=gazetteer, collection_table=collection, sensor_table=sensors)
+
+
+@dataclass(frozen=True)
 class Address:
     """One address from the gazetteer."""
 
@@ -49,13 +77,10 @@ class Address:
     street: str
 
 
-def addresses_at(workspace: Workspace, postcode: str) -> list[Address]:
+def addresses_at(workspace: Workspace, postcode: str, sources: PlaceSources | None = None) -> list[Address]:
     """The homes at a postcode, in address order (empty when the gazetteer has none)."""
-    from townhall.catalogue.gazetteer import open_gazetteer
-
     needed = "the assistant's address lookup"
-    gazetteer = open_gazetteer(workspace, needed_for=needed, roles=("uprn", "postcode"))
-    _refuse_personal_source(workspace, gazetteer.source)
+    gazetteer = (sources or place_sources(workspace)).gazetteer
     key = postcode.replace(" ", "").upper()
     street = gazetteer.sql("street", needed_for=needed) if gazetteer.has("street") else "''"
     number = (f"try_cast({gazetteer.sql('building_number', needed_for=needed)} as integer)"
@@ -82,14 +107,16 @@ class BinCollection:
     sensor_street: str | None = None
 
 
-def bin_collection(workspace: Workspace, uprn: str, street: str) -> BinCollection:
+def bin_collection(workspace: Workspace, uprn: str, street: str,
+                   sources: PlaceSources | None = None) -> BinCollection:
     """The collection day of a home ([assistant] collection_source) and, where a bin sensor stands in its street,
     that sensor's latest reading ([assistant] bin_sensor_source)."""
     from townhall.store.analytics import quote_identifier
 
     settings = workspace.settings.assistant
     columns = settings.collection_columns
-    table = _refuse_personal_source(workspace, settings.collection_source)
+    found_sources = sources or place_sources(workspace)
+    table = found_sources.collection_table
     frequency = f"cast({quote_identifier(columns.frequency)} as varchar)" if columns.frequency else "null"
     with workspace.analytics.connect(read_only=True) as connection:
         row = connection.execute(
@@ -98,13 +125,10 @@ def bin_collection(workspace: Workspace, uprn: str, street: str) -> BinCollectio
             [uprn.lstrip("0")]).fetchone()
     day, how_often = (row if row else (None, None))
     found = BinCollection(day=day, frequency=how_often)
-    if not settings.bin_sensor_source or not street:
-        return found
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if settings.bin_sensor_source not in registered:
+    sensors = found_sources.sensor_table
+    if sensors is None or not street:
         return found
     sensor = settings.bin_sensor_columns
-    sensors = _refuse_personal_source(workspace, settings.bin_sensor_source)
     with workspace.analytics.connect(read_only=True) as connection:
         reading = connection.execute(
             f"select {quote_identifier(sensor.fill_level)}, {quote_identifier(sensor.reading_time)} from {sensors} "

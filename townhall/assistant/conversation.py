@@ -93,6 +93,14 @@ class Assistant:
         from townhall.text.redact import Redactor
 
         self._redactor = Redactor()
+        self._sources: Any = None  # the place sources, found in the catalogue on first use
+
+    def _place_sources(self) -> Any:
+        from townhall.assistant.checks import place_sources
+
+        if self._sources is None:
+            self._sources = place_sources(self.workspace)
+        return self._sources
 
     # --- starting, talking, choosing --------------------------------------------------------------------------
     def start(self, language: str = "en") -> Page:
@@ -289,7 +297,7 @@ class Assistant:
                 return self._page(record.id, record.language, record.status, state, error=ERROR_POSTCODE,
                                   value=value)
             self._record(record.id, "resident", postcode, kind="postcode", step=step.id)
-            found = addresses_at(self.workspace, postcode)
+            found = addresses_at(self.workspace, postcode, self._place_sources())
             if not found:
                 return self._page(record.id, record.language, record.status, state, error=ERROR_NO_ADDRESSES,
                                   value=value)
@@ -312,7 +320,7 @@ class Assistant:
 
         address_step = next((step_id for step_id in state["path"] if step_id in state["addresses"]), None)
         uprn = state["answers"].get(address_step or "", "")
-        found = bin_collection(self.workspace, uprn, state.get("street", ""))
+        found = bin_collection(self.workspace, uprn, state.get("street", ""), self._place_sources())
         lines = []
         if found.day:
             lines.append(translate(COLLECTION_DAY, language).format(

@@ -78,9 +78,10 @@ def assistant_page(request: Request) -> HTMLResponse:
     language = current_language(request)
     if conversation:
         try:
-            if assistant.page(conversation).language != language:
-                assistant.set_language(conversation, language)
-            return _show(request, assistant.page(conversation))
+            page = assistant.page(conversation)
+            if page.language != language:
+                page = assistant.set_language(conversation, language)
+            return _show(request, page)
         except ConversationNotFoundError:
             request.session.pop(CONVERSATION_KEY, None)
     return _show(request, assistant.welcome(language))
