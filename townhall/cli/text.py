@@ -3,8 +3,9 @@ case notes. Every command is a thin layer over ``townhall.text``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -147,12 +148,9 @@ def merge_themes_command(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Merge themes into one, then find themes again so the change shows at once."""
-    from townhall.text import merge_themes, run_themes
+    from townhall.text import merge_themes
 
-    opened = open_workspace(workspace)
-    merge_themes(opened, themes_to_merge)
-    run = run_themes(opened)
-    console.print(f"Merged. There are now {len(run.themes)} themes; see them with 'townhall text themes'.")
+    _change_and_rerun(workspace, lambda opened: merge_themes(opened, themes_to_merge), "Merged")
 
 
 @app.command("split-theme")
@@ -162,12 +160,19 @@ def split_theme_command(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Split a theme in two, then find themes again so the change shows at once."""
-    from townhall.text import run_themes, split_theme
+    from townhall.text import split_theme
+
+    _change_and_rerun(workspace, lambda opened: split_theme(opened, theme), "Split")
+
+
+def _change_and_rerun(workspace: Path | None, change: Callable[[Any], None], done: str) -> None:
+    """Save a person's change to the themes, then find them again."""
+    from townhall.text import run_themes
 
     opened = open_workspace(workspace)
-    split_theme(opened, theme)
+    change(opened)
     run = run_themes(opened)
-    console.print(f"Split. There are now {len(run.themes)} themes; see them with 'townhall text themes'.")
+    console.print(f"{done}. There are now {len(run.themes)} themes; see them with 'townhall text themes'.")
 
 
 @app.command("sentiment")

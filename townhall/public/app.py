@@ -10,7 +10,6 @@ session cookie (holding only a resident's conversation and language) and CSRF to
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from townhall.assistant.messages import LANGUAGES, _, language_or_default, translate
 from townhall.errors import TownhallError
 from townhall.web.assets import GOVUK_ASSETS_FOLDER, STATIC_FOLDER, check_assets_built
+from townhall.web.capabilities import import_router
 from townhall.web.security import CsrfError, SecurityHeadersMiddleware, apply_security_headers, csrf_token, verify_csrf
 from townhall.workspace import Workspace
 
@@ -50,13 +50,7 @@ class PublicSection:
 
     def load_router(self) -> APIRouter:
         """The section's router, imported if given by name."""
-        if isinstance(self.router, APIRouter):
-            return self.router
-        module_name, _, attribute = self.router.partition(":")
-        router = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(router, APIRouter):
-            raise TypeError(f"{self.router} is not a FastAPI APIRouter")
-        return router
+        return import_router(self.router)
 
 
 PUBLIC_SECTIONS: list[PublicSection] = [

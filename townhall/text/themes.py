@@ -273,7 +273,8 @@ def load_theme_run(workspace: Workspace) -> ThemeRun:
         assigned = connection.execute(f"select * from {SCHEMA}.comment_themes").df()
         method = connection.execute(f"select method from {SCHEMA}.theme_runs").fetchone()[0]
     listed = [Theme(theme_id=int(row.theme_id), terms=json.loads(row.terms), quotes=json.loads(row.quotes),
-                    comments=int(row.comments), signature=json.loads(row.signature)) for row in themes.itertuples()]
+                    comments=int(row.comments), signature=json.loads(getattr(row, "signature", None) or row.terms))
+              for row in themes.itertuples()]  # runs stored before signatures were kept use their top terms
     apply_names(listed, ThemeEdits.load(workspace).names)
     model = ThemeModel(themes=listed, assignment=assigned["theme_id"].to_numpy(),
                        strength=np.ones(len(assigned)), method=method)

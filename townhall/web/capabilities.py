@@ -19,6 +19,17 @@ CATALOGUE_ROLES = (Role.ANALYST, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN)
 AUDIT_ROLES = (Role.GOVERNANCE, Role.ADMIN)
 
 
+def import_router(router: str | APIRouter) -> APIRouter:
+    """A router given as itself or as "module:attribute" (imported when the app is built)."""
+    if isinstance(router, APIRouter):
+        return router
+    module_name, _, attribute = router.partition(":")
+    found = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(found, APIRouter):
+        raise TypeError(f"{router} is not a FastAPI APIRouter")
+    return found
+
+
 @dataclass(frozen=True)
 class Capability:
     """One thing the web app lets people do: where it lives, who may use it, and how the home page describes it."""
@@ -33,13 +44,7 @@ class Capability:
 
     def load_router(self) -> APIRouter:
         """The capability's router, imported if given by name."""
-        if isinstance(self.router, APIRouter):
-            return self.router
-        module_name, _, attribute = self.router.partition(":")
-        router = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(router, APIRouter):
-            raise TypeError(f"{self.router} is not a FastAPI APIRouter")
-        return router
+        return import_router(self.router)
 
     def allows(self, user: User | None) -> bool:
         """Whether this person may use the capability."""
