@@ -5,12 +5,17 @@ household waste collection calendar the residents' assistant checks.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from townhall.demo.formats import format_dates
 from townhall.demo.records import SourceTable, fictional_phone_numbers, pick
 from townhall.demo.world import DemoWorld, address_parts
+
+if TYPE_CHECKING:
+    from townhall.workspace import Workspace
 
 # The passage planted in notes of referrals that go on to escalate (and, rarely, of others): what the key-passage
 # scorer should find. "{child}" is the child's first name, so the passage also tests redaction before analysis.
@@ -187,3 +192,23 @@ def waste_collection_days(world: DemoWorld) -> SourceTable:
         frame=frame, record_id_column="UPRN",
         errors=("clean: one row per home",),
     )
+
+
+def run_text_analyses(workspace: Workspace, actor: str) -> list[str]:
+    """The demo's text steps after linking (redact and store the comments, find themes, train the classifier, find
+    key passages in case notes), so the comments page has something to show; one plain line per step. A step that
+    cannot run at this demo size says why instead of stopping the demo."""
+    from townhall.errors import TownhallError
+    from townhall.text import find_key_passages, prepare_comments, run_themes, train_classifier
+
+    lines: list[str] = []
+    try:
+        prepared = prepare_comments(workspace, actor=actor)
+        lines.append(f"Comments: {prepared.comments:,} redacted and stored; "
+                     f"{len(run_themes(workspace, actor=actor).themes)} themes found.")
+        lines.append(f"Comment classifier: {train_classifier(workspace, actor=actor).sentence()}")
+        passages = find_key_passages(workspace, actor=actor)
+        lines.append(f"Case notes: key passages found for {passages.cases:,} children's referrals.")
+    except TownhallError as error:
+        lines.append(f"Text analysis stopped: {error}")
+    return lines
