@@ -106,3 +106,20 @@ def linked_demo(linked_demo_folder: Path, tmp_path: Path) -> Iterator[Workspace]
     """A fresh copy of the linked demo council that a test may change."""
     with opened_copy(linked_demo_folder, tmp_path / "ashbury") as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def words_demo_folder(linked_demo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The linked demo with its comments redacted and analysed once per run (themes, classifier, key passages in
+    case notes), for the text, assistant and public-site tests. Read it; copy it with ``copy_and_open`` to write."""
+    from townhall.text import find_key_passages, prepare_comments, run_themes, train_classifier
+
+    with session_secrets(tmp_path_factory.mktemp("words-demo-secrets")):
+        folder = tmp_path_factory.mktemp("words-demo") / "ashbury"
+        shutil.copytree(linked_demo_folder, folder)
+        with Workspace.open(folder) as built:
+            prepare_comments(built, actor="test-setup")
+            run_themes(built, actor="test-setup")
+            train_classifier(built, actor="test-setup")
+            find_key_passages(built, actor="test-setup")
+    return folder

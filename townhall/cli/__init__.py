@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
+from townhall.cli import assistant as assistant_cli
 from townhall.cli import audit, sources, users
 from townhall.cli import cohort as cohort_cli
 from townhall.cli import forecast as forecast_cli
 from townhall.cli import identity as identity_cli
 from townhall.cli import places as places_cli
 from townhall.cli import risk as risk_cli
+from townhall.cli import text as text_cli
 from townhall.cli import trial as trial_cli
 from townhall.cli.common import console, friendly_errors
 from townhall.cli.demo import demo
@@ -36,6 +38,8 @@ app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(places_cli.app, name="places")
 app.add_typer(trial_cli.app, name="trial")
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(text_cli.app, name="text")
+app.add_typer(assistant_cli.app, name="assistant")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("link")(link)

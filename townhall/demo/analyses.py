@@ -39,6 +39,7 @@ class DemoAnalyses:
 
     models: list[DemoModel] = field(default_factory=list)
     letter_trial: TrialAnalysis | None = None
+    text: list[str] = field(default_factory=list)  # one line per text step (townhall.demo.words)
 
 
 def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) -> DemoAnalyses:
@@ -68,5 +69,9 @@ def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) ->
         analyses.models.append(model)
     report("analysing the direct-debit letter trial", len(DEMO_MODELS) / steps)
     analyses.letter_trial = analyse_demo_letter_trial(workspace)
+    from townhall.demo.words import run_text_analyses
+
+    report("redacting comments, finding themes and key passages", 0.98)
+    analyses.text = run_text_analyses(workspace, DEMO_ANALYST)
     report("done", 1.0)
     return analyses

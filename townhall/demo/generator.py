@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from townhall.demo import care, feeds, housing, incidents, places_data, revenues
+from townhall.demo import care, feeds, housing, incidents, places_data, revenues, words
 from townhall.demo.formats import PERIOD_END, PERIOD_START, format_dates, nhs_number_is_valid
 from townhall.demo.geography import AUTHORITY_CODE, COUNCIL_NAME, ETHNIC_GROUPS, ETHNICITY_NAMES, build_geography
 from townhall.demo.outcomes import plant_outcomes
@@ -139,6 +139,7 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
     truth_extras: dict[str, pd.DataFrame] = {}
 
     council_tax, accounts = revenues.council_tax(world)
+    referrals = care.childrens_social_care_referrals(world)
     builders: list[tuple[str, Callable[[], SourceTable]]] = [
         ("address gazetteer", lambda: housing.address_gazetteer(world)),
         ("letter trial", lambda: feeds.letter_trial(world, council_tax, accounts)),
@@ -155,13 +156,17 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
         ("HMO licences", lambda: housing.hmo_licences(world)),
         ("housing inspections", lambda: housing.housing_inspections(world)),
         ("adult social care", lambda: care.adult_social_care(world)),
-        ("children's social care referrals", lambda: care.childrens_social_care_referrals(world)),
+        ("children's social care referrals", lambda: referrals),
+        ("children's case notes", lambda: _keep_truth(words.childrens_case_notes(world, referrals), truth_extras,
+                                                      "case_notes_truth")),
         ("school attendance", lambda: care.school_attendance(world)),
         ("vulnerability register", lambda: care.vulnerability_register(world)),
         ("opt-outs", lambda: care.opt_outs(world)),
         ("police anti-social behaviour", lambda: incidents.police_asb(world)),
         ("fire and ambulance call-outs", lambda: incidents.fire_ambulance_callouts(world)),
-        ("resident feedback", lambda: _keep_truth(feeds.resident_feedback(world), truth_extras, "feedback_truth")),
+        ("resident feedback", lambda: _keep_truth(words.with_contact_details(world, feeds.resident_feedback(world)),
+                                                  truth_extras, "feedback_truth")),
+        ("waste collection days", lambda: words.waste_collection_days(world)),
         ("bin sensors", lambda: _keep_truth(feeds.bin_sensors(world), truth_extras, "bin_collections")),
         ("building temperatures", lambda: _keep_truth(feeds.building_temperatures(world), truth_extras,
                                                        "building_faults")),

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from townhall.settings.base import SettingsError
 
 if TYPE_CHECKING:
+    from townhall.settings.assistant import AssistantSettings
     from townhall.settings.demo import DemoSettings
     from townhall.settings.forecasting import ForecastingSettings
     from townhall.settings.gazetteer import GazetteerSettings
     from townhall.settings.governance import GovernanceSettings
     from townhall.settings.identity import IdentitySettings
     from townhall.settings.places import PlacesSettings
+    from townhall.settings.text import TextSettings
 
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
 CONCERNS: dict[str, tuple[str, str]] = {
@@ -29,6 +31,8 @@ CONCERNS: dict[str, tuple[str, str]] = {
     "governance": ("townhall.settings.governance", "GovernanceSettings"),
     "identity": ("townhall.settings.identity", "IdentitySettings"),
     "places": ("townhall.settings.places", "PlacesSettings"),
+    "text": ("townhall.settings.text", "TextSettings"),
+    "assistant": ("townhall.settings.assistant", "AssistantSettings"),
 }
 
 
@@ -43,6 +47,8 @@ class WorkspaceSettings:
         governance: GovernanceSettings
         identity: IdentitySettings
         places: PlacesSettings
+        text: TextSettings
+        assistant: AssistantSettings
 
     def __init__(self, tables: dict[str, Any], file: Path | str) -> None:
         self._tables = tables

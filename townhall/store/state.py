@@ -174,6 +174,63 @@ class TrialNoteRecord(Base):
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# Text (townhall.text): a person's label for a comment, for the classifier's next training.
+class TextLabelRecord(Base):
+    """Which service a person says a comment is about; the latest per comment counts."""
+
+    __tablename__ = "text_labels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(100), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    labelled_by: Mapped[str] = mapped_column(String(200))
+    labelled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Residents' assistant (townhall.assistant): conversations and their transcripts (deleted after the configured
+# retention period), and the service requests and hand-overs they create for staff queues.
+class ConversationRecord(Base):
+    """One conversation with the assistant; its state lets the resident carry on from page to page."""
+
+    __tablename__ = "assistant_conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # a random token, held in the resident's cookie
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    state: Mapped[str] = mapped_column(Text, default="{}")  # JSON: flow, step, answers, failed turns
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, submitted, handed over, ended
+
+
+class ConversationMessageRecord(Base):
+    """One message of a transcript: who said it and what; personal data, so never audit-logged as text."""
+
+    __tablename__ = "assistant_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sender: Mapped[str] = mapped_column(String(20))  # "resident" or "assistant"
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ServiceRequestRecord(Base):
+    """A request a resident made through the assistant, or a hand-over to a person, in a team's queue."""
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "request" or "handover"
+    flow: Mapped[str] = mapped_column(String(100), default="")
+    team: Mapped[str] = mapped_column(String(100), index=True)
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question -> answer (personal data)
+    conversation_id: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new, in progress, done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+
 # --- Capability tables: other capabilities add their table classes above this line (one block each). ---
 
 

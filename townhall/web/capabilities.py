@@ -19,6 +19,17 @@ CATALOGUE_ROLES = (Role.ANALYST, Role.GOVERNANCE, Role.MANAGER, Role.ADMIN)
 AUDIT_ROLES = (Role.GOVERNANCE, Role.ADMIN)
 
 
+def import_router(router: str | APIRouter) -> APIRouter:
+    """A router given as itself or as "module:attribute" (imported when the app is built)."""
+    if isinstance(router, APIRouter):
+        return router
+    module_name, _, attribute = router.partition(":")
+    found = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(found, APIRouter):
+        raise TypeError(f"{router} is not a FastAPI APIRouter")
+    return found
+
+
 @dataclass(frozen=True)
 class Capability:
     """One thing the web app lets people do: where it lives, who may use it, and how the home page describes it."""
@@ -33,13 +44,7 @@ class Capability:
 
     def load_router(self) -> APIRouter:
         """The capability's router, imported if given by name."""
-        if isinstance(self.router, APIRouter):
-            return self.router
-        module_name, _, attribute = self.router.partition(":")
-        router = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(router, APIRouter):
-            raise TypeError(f"{self.router} is not a FastAPI APIRouter")
-        return router
+        return import_router(self.router)
 
     def allows(self, user: User | None) -> bool:
         """Whether this person may use the capability."""
@@ -174,6 +179,27 @@ CAPABILITIES: list[Capability] = [
         # decisions and overrides report (the router keeps the lists of people and properties from them).
         roles=(Role.PRACTITIONER, Role.GOVERNANCE, Role.ANALYST),
         router="townhall.web.routers.risk_queue:router",
+    ),
+    Capability(
+        key="text",
+        title="Residents' comments",
+        description="See the themes in what residents write, with redacted quotes, how they change by month, "
+                    "service and ward, and whether comments read as positive or negative.",
+        href="/text",
+        # Redacted text and protected counts: analysts name themes and label comments (the router checks), managers
+        # and governance read. Practitioners work cases, not comment themes.
+        roles=(Role.ANALYST, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.text:router",
+    ),
+    Capability(
+        key="assistant_requests",
+        title="Assistant requests",
+        description="Work the requests and hand-overs residents made through the online assistant for your team, "
+                    "with their answers and the conversation.",
+        href="/assistant/requests",
+        # Residents' answers are personal data: practitioners see their own team's queue, governance every team's.
+        roles=(Role.PRACTITIONER, Role.GOVERNANCE),
+        router="townhall.web.routers.assistant_requests:router",
     ),
 ]
 
