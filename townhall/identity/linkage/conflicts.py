@@ -12,9 +12,16 @@ have a full date of birth in different years that is neither one mistyped charac
 they are not nickname variants, they are not a swapped forename and surname, and they are not similar spellings
 (Jaro-Winkler under ``DIFFERENT_FORENAMES``).
 A reviewer's "same person" decision overrides all of these.
+
+Each check is used only where the data show that field to be reliable: where the trained model found that true
+matches almost never differ in it (``reliable_fields``: the m-probability of "differs" under ``RELIABLE_IF_DIFFERS``).
+On council data a date of birth or forename that differs is a relative; on a file whose dates of birth were
+retyped, the same difference is a typo that the model has already weighed, and splitting on it would lose people.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -22,10 +29,46 @@ from townhall.store.analytics import scratch_connection
 
 BIRTH_YEARS_APART = 5
 DIFFERENT_FORENAMES = 0.7
+# A field is reliable when at most this share of true matches differ in it (the trained model's m-probability).
+RELIABLE_IF_DIFFERS = 0.02
+_DIFFERENT_LEVELS = {
+    "date_of_birth": ("All other comparisons", "Born within three years of each other"),
+    "forename": ("All other comparisons", "Different forename, same surname (a relative?)"),
+}
 
 
-def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of records in the same cluster that cannot be the same person (unique_id_l < unique_id_r)."""
+def reliable_fields(settings: dict[str, Any]) -> set[str]:
+    """The comparisons ('date_of_birth', 'forename') whose 'differs' levels the trained model found in under
+    ``RELIABLE_IF_DIFFERS`` of true matches: a difference there is a contradiction, not a typo."""
+    reliable = set()
+    for comparison in settings.get("comparisons", []):
+        levels = _DIFFERENT_LEVELS.get(comparison.get("output_column_name"))
+        if not levels:
+            continue
+        differs = sum(level.get("m_probability") or 0.0 for level in comparison["comparison_levels"]
+                      if level.get("label_for_charts") in levels)
+        if differs <= RELIABLE_IF_DIFFERS:
+            reliable.add(comparison["output_column_name"])
+    return reliable
+
+
+def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame,
+                        reliable: set[str] | frozenset[str] = frozenset({"date_of_birth", "forename"}),
+                        ) -> pd.DataFrame:
+    """Pairs of records in the same cluster that cannot be the same person (unique_id_l < unique_id_r), judged on
+    the ``reliable`` fields only."""
+    checks = []
+    if "date_of_birth" in reliable:
+        checks += [f"abs(l.birth_year - r.birth_year) > {BIRTH_YEARS_APART}",
+                   "(l.birth_year <> r.birth_year and damerau_levenshtein(l.date_of_birth, r.date_of_birth) > 1 "
+                   "and l.date_of_birth_swapped is distinct from r.date_of_birth)"]
+    if "forename" in reliable:
+        checks.append("(length(l.first_name) > 1 and length(r.first_name) > 1 "
+                      "and l.first_name_group is distinct from r.first_name_group "
+                      "and coalesce(l.first_name <> r.surname, true) "
+                      f"and jaro_winkler_similarity(l.first_name, r.first_name) < {DIFFERENT_FORENAMES})")
+    if not checks:
+        return pd.DataFrame({"unique_id_l": pd.Series(dtype="str"), "unique_id_r": pd.Series(dtype="str")})
     connection = scratch_connection()
     try:
         members = clusters.merge(records[["unique_id", "first_name", "surname", "first_name_group", "birth_year",
@@ -36,14 +79,7 @@ def contradicting_pairs(records: pd.DataFrame, clusters: pd.DataFrame) -> pd.Dat
             with sized as (select *, count(*) over (partition by cluster) as size from members)
             select l.unique_id as unique_id_l, r.unique_id as unique_id_r
             from sized l join sized r on l.cluster = r.cluster and l.unique_id < r.unique_id
-            where l.size > 1 and (
-                abs(l.birth_year - r.birth_year) > {BIRTH_YEARS_APART}
-                or (l.birth_year <> r.birth_year and damerau_levenshtein(l.date_of_birth, r.date_of_birth) > 1
-                    and l.date_of_birth_swapped is distinct from r.date_of_birth)
-                or (length(l.first_name) > 1 and length(r.first_name) > 1
-                    and l.first_name_group is distinct from r.first_name_group
-                    and coalesce(l.first_name <> r.surname, true)
-                    and jaro_winkler_similarity(l.first_name, r.first_name) < {DIFFERENT_FORENAMES}))
+            where l.size > 1 and ({" or ".join(checks)})
         """).df()
     finally:
         connection.close()
@@ -80,10 +116,12 @@ class _Groups:
 
 
 def split_contradicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, records: pd.DataFrame,
-                                 threshold: float) -> pd.DataFrame:
+                                 threshold: float,
+                                 reliable: set[str] | frozenset[str] = frozenset({"date_of_birth", "forename"}),
+                                 ) -> pd.DataFrame:
     """Re-join the records of clusters holding a contradiction, strongest link first, never joining a
     contradicting pair; other clusters are returned unchanged. Forced links (probability 1) are never refused."""
-    cannot = contradicting_pairs(records, clusters)
+    cannot = contradicting_pairs(records, clusters, reliable)
     if cannot.empty:
         return clusters
     forced = edges.loc[edges["match_probability"] >= 1.0]
