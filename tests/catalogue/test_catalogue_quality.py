@@ -46,7 +46,8 @@ def test_types_distinct_counts_and_descriptions(hand_made: SourceDetail) -> None
     assert types == {"ref": "text", "full_name": "text", "dob": "text", "postcode": "text", "nhs_number": "text",
                      "amount": "decimal", "visit_date": "date", "notes": "text"}
     assert hand_made.field_profile("postcode").distinct == 5
-    assert hand_made.field_profile("visit_date").description == "Dates from 5 Jan 2024 to 9 Jan 2024"
+    assert hand_made.field_profile("visit_date").description == \
+        "Dates from 5 Jan 2024 to 9 Jan 2024, written yyyy-mm-dd"
     assert hand_made.field_profile("amount").description == "Numbers from 1 to 10.50"
     assert hand_made.field_profile("postcode").description == "Text; looks like UK postcodes"
     assert hand_made.field_profile("ref").description == "Text; looks like record ids (every value different)"

@@ -261,3 +261,41 @@ def test_real_ons_imd_file_with_a_bom_and_thousands_commas(workspace: Workspace)
     assert imd.field_profile("IMD_Decile").data_type == "integer"
     long = workspace.catalogue.add_source(folder / "trafford_imd2019_2015_lsoa_long.csv", "imd_long")
     assert long.field_profile("rank").data_type == "integer"   # "1,234" ranks are whole numbers
+
+
+def test_a_mostly_utf8_file_with_stray_bytes_is_read_as_utf8_with_the_bad_rows_named(workspace: Workspace,
+                                                                                     tmp_path: Path) -> None:
+    lines = ["name,town"] + [f"Zoë Brown {n},Llanfair Pwllgwyngyll" for n in range(40)]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    data += "José Díaz,".encode() + b"Caf\xe9 Town\n" + b"Ann," + b"Stray \x92 byte\n"  # rows 42 and 43
+    source = workspace.catalogue.add_source(write_bytes(tmp_path, "mostly_utf8.csv", data), "mostly_utf8")
+    assert source.encoding == "UTF-8 (some bytes not valid)"
+    rows = stored_rows(workspace, "mostly_utf8")
+    assert rows[0][1] == "Zoë Brown 0" and rows[40][1] == "José Díaz"  # the good UTF-8 is not mojibake
+    assert rows[40][2] == "Caf\ufffd Town"
+    town = source.field_profile("town")
+    assert town.checked_rule == "readable text" and town.valid == 40 and town.validity < 1
+    assert source.field_profile("name").validity is None
+    assert source.quality_score < 1
+    assert any("town: 2 rows" in problem and "not cleanly encoded" in problem for problem in source.problems)
+    assert any("rows 42, 43" in problem for problem in source.problems)
+    failing = workspace.catalogue.failing_rows("mostly_utf8", "town")
+    assert [row.row_number for row in failing] == [42, 43]
+    assert "not valid UTF-8" in failing[0].reason
+
+
+def test_a_genuine_windows_1252_file_is_still_read_as_windows_1252(workspace: Workspace, tmp_path: Path) -> None:
+    text = "name,balance,note\n" + "".join(f"Renée {n},£{n}.50,café crème\n" for n in range(30))
+    source = workspace.catalogue.add_source(write_text(tmp_path, "latin.csv", text, "cp1252"), "latin")
+    assert source.encoding == "Windows-1252"
+    first = stored_rows(workspace, "latin")[0]
+    assert first[1] == "Renée 0" and str(first[2]) == "0.50" and first[3] == "café crème"
+    assert source.quality_score == 1
+
+
+def test_a_utf8_file_with_a_byte_order_mark_and_a_stray_byte_is_read_as_utf8(workspace: Workspace,
+                                                                             tmp_path: Path) -> None:
+    data = "\ufeff".encode() + b"name,town\nAnn,Leeds\nBob,\x81York\n"
+    source = workspace.catalogue.add_source(write_bytes(tmp_path, "bom.csv", data), "bom")
+    assert source.encoding == "UTF-8 (some bytes not valid)"
+    assert [row.row_number for row in workspace.catalogue.failing_rows("bom", "town")] == [3]

@@ -259,7 +259,7 @@ tricky_text = st.one_of(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(tricky_text, min_size=1, max_size=40))
 def test_the_duckdb_macros_agree_with_the_python_functions(sql: duckdb.DuckDBPyConnection, texts: list[str]) -> None:
     assert _sql_results(sql, texts) == [_python_results(text) for text in texts]

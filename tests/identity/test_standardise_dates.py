@@ -30,6 +30,17 @@ TODAY = date(2025, 6, 30)
     ("2020-04-03 14:30:00", date(2020, 4, 3)),
     ("3 Apr 2020", date(2020, 4, 3)),
     ("03-APR-20", date(2020, 4, 3)),
+    ("20200403", date(2020, 4, 3)),
+    (20200403, date(2020, 4, 3)),
+    (20200403.0, date(2020, 4, 3)),
+    ("03042020", date(2020, 4, 3)),
+    ("2020/04/03", date(2020, 4, 3)),
+    ("3rd April 2020", date(2020, 4, 3)),
+    ("April 3, 2020", date(2020, 4, 3)),
+    ("Friday, 3 April 2020", date(2020, 4, 3)),
+    ("03 04 2020", date(2020, 4, 3)),
+    ("2020-04-03T14:30:00Z", date(2020, 4, 3)),
+    ("03/04/2020 2:30 PM", date(2020, 4, 3)),
     (" 03/04/2020 ", date(2020, 4, 3)),
     (date(2020, 4, 3), date(2020, 4, 3)),
     (datetime(2020, 4, 3, 9, 15), date(2020, 4, 3)),
@@ -47,7 +58,10 @@ def test_standardise_date_reads_the_formats_sources_use(value: object, expected:
     ("30 Feb 2020", "impossible date"),
     ("yesterday", "unreadable date"),
     ("03/04-2020", "unreadable date"),
-    ("20200403", "unreadable date"),
+    ("20201403", "impossible date"),  # yyyymmdd with month 14
+    ("12345678", "unreadable date"),  # eight digits with no year in either place
+    ("1962", "unreadable date"),  # a year alone is not a date
+    ("14:30", "unreadable date"),
     ("unknown", "unreadable date"),
 ])
 def test_values_that_give_no_date_say_why(value: str, problem: str) -> None:
@@ -128,13 +142,18 @@ VALUES = st.one_of(
 
 @given(st.lists(VALUES, max_size=40))
 @settings(deadline=None, max_examples=100)
-def test_the_column_version_equals_the_one_value_version(values: list[str | None]) -> None:
+def test_the_column_version_equals_the_one_value_version_read_as_the_column_decided(values: list[str | None]) -> None:
     frame = standardise_dates(pd.Series(values, dtype=object), today=TODAY, birth_date=True)
+    choice = frame.attrs["date_format"]
     column = [
         (None if pd.isna(day) else day.date(), None if pd.isna(problem) else problem)
         for day, problem in zip(frame["date"], frame["problem"], strict=True)
     ]
-    assert column == [tuple(standardise_date(value, today=TODAY, birth_date=True)) for value in values]
+    assert column == [tuple(standardise_date(value, today=TODAY, birth_date=True, date_format=choice))
+                      for value in values]
+    assert choice.parsed == sum(day is not None for day, _ in column)
+    assert choice.values == sum(standardise_date(value).problem is not None or standardise_date(value).date
+                                is not None for value in values)
 
 
 def test_day_month_swaps_over_columns() -> None:

@@ -32,9 +32,11 @@ from townhall.catalogue.quality import (
     TYPE_RULES,
     StoredField,
     apply_rule,
+    bad_text_failures,
     build_profile,
     checked_rule_label,
     measure_columns,
+    personal_field_warnings,
     quality_score,
     source_problems,
 )
@@ -250,6 +252,7 @@ class Catalogue:
                 ).fetchall()
                 failing += [[name, plan.name, int(row), value, reason, "type"] for row, value in examples]
                 type_examples[plan.index] = len(examples)
+        failing += bad_text_failures(memory, name, staged.bad_text, plans)
         memory.execute("DROP TABLE staging")
         report("checking quality", 0.6)
         measured = measure_columns(memory, "typed", [(plan.name, plan.data_type) for plan in plans])
@@ -258,7 +261,7 @@ class Catalogue:
             confirmed = known_tags.get(plan.name.lower())
             tags = confirmed if confirmed is not None else plan.suggested_tags
             rule = apply_rule(memory, "typed", plan.name, plan.data_type, tags,
-                              limit=MAX_FAILING_ROWS_KEPT - type_examples.get(plan.index, 0))
+                              limit=MAX_FAILING_ROWS_KEPT - type_examples.get(plan.index, 0), facts=plan.facts)
             failing += [[name, plan.name, row, value, reason, "rule"] for row, value, reason in rule.examples]
             facts = dict(plan.facts)
             facts.update({key: value for key, value in figures.items() if key not in {"distinct", "common_values"}})
@@ -353,7 +356,8 @@ class Catalogue:
         profiles = [build_profile(stored) for stored in fields]
         summary = _summary(row, profiles)
         return SourceDetail(**vars(summary), field_profiles=profiles,
-                            problems=source_problems(fields, int(row["row_count"]), json.loads(row["notes"])))
+                            problems=source_problems(fields, int(row["row_count"]), json.loads(row["notes"])),
+                            warnings=personal_field_warnings(fields, int(row["row_count"])))
 
     def table_name(self, source: str) -> str:
         """The fully qualified, quoted DuckDB table holding the source's rows, e.g. sources."council_tax"."""
@@ -390,11 +394,11 @@ class Catalogue:
                 [source, stored.name],
             ).fetchone()[0]  # type: ignore[index]
             result = apply_rule(connection, self._qualified(source), stored.name, stored.data_type, cleaned,
-                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples))
+                                limit=MAX_FAILING_ROWS_KEPT - int(kept_type_examples), facts=stored.facts)
             connection.execute(
                 "UPDATE catalogue.fields SET tags = ?, tags_confirmed = true, checked_rule = ?, rule_failures = ?, "
                 "failing_examples = ? WHERE source = ? AND name = ?",
-                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned), result.failures,
+                [json.dumps(cleaned), checked_rule_label(stored.data_type, cleaned, stored.facts), result.failures,
                  int(kept_type_examples) + len(result.examples), source, stored.name],
             )
             connection.execute("DELETE FROM catalogue.failing_rows WHERE source = ? AND field = ? AND kind = 'rule'",

@@ -9,14 +9,16 @@ stay text so that nothing like '01234' ever loses its zero.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 
+from townhall.catalogue.date_columns import DATE_LIKE_PATTERN, SERIAL_PATTERN, DetectedDates, detect_date_column
 from townhall.catalogue.models import IDENTIFIER_TAG
 from townhall.catalogue.readers import StagedFile
 from townhall.catalogue.tagging import ValueEvidence, name_words, suggest_tags
+from townhall.catalogue.validation import UK_POSTCODE_COLUMN_SHARE
 from townhall.errors import InputFileError
 
 SAMPLE_ROWS = 50_000
@@ -48,11 +50,17 @@ class ColumnPlan:
     suggested_tags: list[str]
     filled: int = 0
     facts: dict[str, object] = field(default_factory=dict)
+    dates: DetectedDates | None = None  # set when the column is read as dates through a lookup of its values
 
     @property
     def staging_column(self) -> str:
         """The staging table's name for this column."""
         return f"c{self.index}"
+
+
+def _braces(pattern: str) -> str:
+    """A regular expression with its braces doubled, to sit inside a str.format template."""
+    return pattern.replace("{", "{{").replace("}", "}}")
 
 
 def _words_pattern(words: tuple[str, ...]) -> str:
@@ -99,6 +107,8 @@ _SAMPLE_MEASURES = {
     "comma_not_thousands": "count_if(regexp_full_match({c}, '[-+]?£?[0-9]+,([0-9]{{1,2}}|[0-9]{{4,}})'))",
     "codes": "count_if(regexp_full_match({c}, '[A-Za-z0-9/_-]*[0-9][A-Za-z0-9/_-]*'))",
     "max_length": "max(length({c}))",
+    "date_like": "count_if(regexp_full_match({c}, '" + _braces(DATE_LIKE_PATTERN) + "'))",
+    "serials": "count_if(regexp_full_match({c}, '" + _braces(SERIAL_PATTERN) + "'))",
 }
 
 
@@ -252,20 +262,36 @@ def plan_columns(connection: duckdb.DuckDBPyConnection, staged: StagedFile, disp
     sample = _measure_sample(connection, _sample_source(staged), columns)
     plans: list[ColumnPlan] = []
     for index, (name, stats) in enumerate(zip(staged.columns, sample, strict=True)):
-        suggested = suggest_tags(name, _evidence(stats))
+        filled = stats["filled"]
+        dates = detect_date_column(
+            connection, index, name, date_like=stats["date_like"] / filled if filled else 0.0,
+            serials=stats["serials"] / filled if filled else 0.0, type_share=TYPE_SHARE,
+        ) if filled else None
+        evidence = _evidence(stats)
+        if dates is not None:
+            evidence = replace(evidence, is_date=True, numbers=0.0, plausible_birth_dates=dates.birth_share,
+                               birth_year_spread=dates.year_spread, all_unique_codes=False)
+        suggested = suggest_tags(name, evidence)
         tags = known_tags.get(name.lower(), suggested)
         identifier_like = _is_identifier_like(name, tags, stats)
-        data_type = _candidate_type(stats, identifier_like, staged.delimiter)
+        data_type = dates.data_type if dates is not None else _candidate_type(stats, identifier_like, staged.delimiter)
         facts: dict[str, object] = {
             "identifier_like": identifier_like,
             "money": bool(stats["decimals"] and stats["money"] / stats["decimals"] >= 0.5),
         }
+        if dates is not None:
+            facts.update(dates.facts())
+        if "postcode" in tags and filled:
+            facts["postcode_format"] = "uk" if stats["postcodes"] / filled >= UK_POSTCODE_COLUMN_SHARE else "other"
         plans.append(ColumnPlan(index=index, name=name, data_type=data_type, sql_type="VARCHAR",
-                                conversion=f"c{index}", suggested_tags=suggested, facts=facts))
+                                conversion=f"c{index}", suggested_tags=suggested, facts=facts, dates=dates))
     _check_types_on_every_row(connection, plans)
     _refuse_meaning_changes(connection, plans, known_tags, display_name)
     for plan in plans:
-        plan.sql_type, plan.conversion = _conversion(plan.data_type, plan.staging_column, plan.facts)
+        if plan.dates is not None:
+            plan.sql_type, plan.conversion = plan.dates.conversion(plan.staging_column)
+        else:
+            plan.sql_type, plan.conversion = _conversion(plan.data_type, plan.staging_column, plan.facts)
     return plans
 
 
@@ -275,6 +301,8 @@ def _check_types_on_every_row(connection: duckdb.DuckDBPyConnection, plans: list
     keys: list[tuple[ColumnPlan, str]] = []
     dated = []
     for plan in plans:
+        if plan.dates is not None:  # already read on every distinct value
+            continue
         if plan.data_type in {"date", "datetime"}:
             dated.append(plan.staging_column)
         for key, template in _FULL_MEASURES.get(plan.data_type, {}).items():
@@ -331,7 +359,7 @@ def _refuse_meaning_changes(connection: duckdb.DuckDBPyConnection, plans: list[C
     for plan in plans:
         tags = known_tags.get(plan.name.lower(), plan.suggested_tags)
         other_tags = [tag for tag in tags if tag != "date_of_birth"]
-        if plan.filled >= 40 and not other_tags and not plan.facts.get("identifier_like"):
+        if plan.filled >= 40 and not other_tags and not plan.facts.get("identifier_like") and plan.dates is None:
             candidates.append(plan)
     if not candidates:
         return

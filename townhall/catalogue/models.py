@@ -52,6 +52,7 @@ class FieldProfile:
     distinct: int
     common_values: list[tuple[str, int]]
     failing_examples_count: int
+    date_format: str | None = None  # how a date field was written, as decided from its values ('yyyymmdd')
 
     @property
     def is_personal(self) -> bool:
@@ -104,6 +105,8 @@ class SourceDetail(SourceSummary):
 
     field_profiles: list[FieldProfile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Fields tagged personal that are mostly empty once cleaned (dates that do not read, codes that fail).
+    warnings: list[str] = field(default_factory=list)
 
     def field_profile(self, name: str) -> FieldProfile:
         """The profile of one field, by name (ignoring capitals if no exact match)."""

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 import duckdb
 
-from townhall.catalogue.models import IDENTIFIER_TAG, FieldProfile
+from townhall.catalogue.models import IDENTIFIER_TAG, PERSONAL_TAGS, FieldProfile
 from townhall.catalogue.tagging import is_special_category, mask_common_value
+from townhall.catalogue.validation import POSTAL_CODE_PATTERN
 from townhall.store import quote_identifier
 
 MAX_FAILING_ROWS_KEPT = 1000
@@ -69,6 +70,14 @@ TAG_RULES: dict[str, Rule] = {
          "are not believable dates of birth (unreadable, in the future or before 1900)"),
     ),
 }
+# A field tagged postcode whose values are not UK postcodes (facts["postcode_format"] == "other") is checked as codes.
+POSTAL_CODE_RULE = Rule(
+    "postal code (not UK)",
+    "regexp_full_match(regexp_replace({text}, '[^A-Za-z0-9]', '', 'g'), '"
+    + POSTAL_CODE_PATTERN.replace("{", "{{").replace("}", "}}") + "')",
+    "'not a postal code (2 to 10 letters and digits)'",
+    ("is not a postal code", "are not postal codes"),
+)
 _RULE_ORDER = ("nhs_number", "postcode", "uprn", "email", "phone", "date_of_birth")
 
 
@@ -94,17 +103,46 @@ TYPE_RULES: dict[str, TypeRule] = {
 }
 
 
-def tag_rule(tags: list[str]) -> Rule | None:
-    """The value check a field's tags call for (NHS number, postcode, UPRN, email, phone, date of birth), if any."""
+BAD_TEXT_LABEL = "readable text"
+BAD_TEXT_REASON = "holds bytes that are not valid UTF-8 (shown as \ufffd)"
+BAD_TEXT_EXAMPLES = 100
+
+
+def bad_text_failures(connection: duckdb.DuckDBPyConnection, source: str, bad_text: dict[int, tuple[int, list[int]]],
+                      plans: list) -> list[list[object]]:
+    """Failing rows for values that were not cleanly encoded, from the staging table; each plan's count goes in its
+    facts as ``bad_text`` so the profile counts those values as failing."""
+    failing: list[list[object]] = []
+    for plan in plans:
+        found = bad_text.get(plan.index)
+        if not found:
+            continue
+        plan.facts["bad_text"] = found[0]
+        rows = connection.execute(
+            f"SELECT _row_number, {plan.staging_column} FROM staging WHERE contains({plan.staging_column}, "
+            f"'\ufffd') ORDER BY _row_number LIMIT {BAD_TEXT_EXAMPLES}"
+        ).fetchall()
+        failing += [[source, plan.name, int(row), value, BAD_TEXT_REASON, "encoding"] for row, value in rows]
+    return failing
+
+
+def tag_rule(tags: list[str], facts: dict[str, object] | None = None) -> Rule | None:
+    """The value check a field's tags call for (NHS number, postcode, UPRN, email, phone, date of birth), if any.
+
+    A postcode field whose values were found not to be UK postcodes (``facts["postcode_format"] == "other"``) is
+    checked as postal codes instead.
+    """
     for tag in _RULE_ORDER:
         if tag in tags:
+            if tag == "postcode" and (facts or {}).get("postcode_format") == "other":
+                return POSTAL_CODE_RULE
             return TAG_RULES[tag]
     return None
 
 
-def checked_rule_label(data_type: str, tags: list[str]) -> str | None:
+def checked_rule_label(data_type: str, tags: list[str], facts: dict[str, object] | None = None) -> str | None:
     """The rule named in profiles: the tag's rule, else the type's, else None for plain text."""
-    rule = tag_rule(tags)
+    rule = tag_rule(tags, facts)
     if rule:
         return rule.label
     type_rule = TYPE_RULES.get(data_type)
@@ -148,10 +186,11 @@ def _text(column: str) -> str:
 
 
 def apply_rule(connection: duckdb.DuckDBPyConnection, table: str, column_name: str, data_type: str,
-               tags: list[str], *, limit: int = MAX_FAILING_ROWS_KEPT) -> RuleResult:
+               tags: list[str], *, limit: int = MAX_FAILING_ROWS_KEPT,
+               facts: dict[str, object] | None = None) -> RuleResult:
     """Check a stored column against the rule its tags call for, keeping the first ``limit`` failing rows."""
-    rule = tag_rule(tags)
-    label = checked_rule_label(data_type, tags)
+    rule = tag_rule(tags, facts)
+    label = checked_rule_label(data_type, tags, facts)
     if rule is None:
         return RuleResult(label, 0, [])
     column = quote_identifier(column_name)
@@ -188,15 +227,17 @@ def measure_columns(connection: duckdb.DuckDBPyConnection, table: str,
         column = quote_identifier(name)
         expressions.append(f"count(DISTINCT {column})")
         if data_type == "text":
-            expressions += [f"min(length({column}))", f"max(length({column}))"]
+            # Values with no letter at all ('-', '?', '0') give nothing once a name is standardised.
+            expressions += [f"min(length({column}))", f"max(length({column}))",
+                            f"count_if(NOT regexp_matches({column}, '\\pL'))"]
         elif data_type == "boolean":
-            expressions += [f"count_if({column})", f"count({column})"]
+            expressions += [f"count_if({column})", f"count({column})", "0"]
         else:
-            expressions += [f"min({column})", f"max({column})"]
+            expressions += [f"min({column})", f"max({column})", "0"]
     row = connection.execute(f"SELECT {', '.join(expressions)} FROM {table}").fetchone() or ()
     results: list[dict[str, object]] = []
     for position, (name, data_type) in enumerate(columns):
-        distinct, low, high = row[position * 3: position * 3 + 3]
+        distinct, low, high, no_letters = row[position * 4: position * 4 + 4]
         column = quote_identifier(name)
         common = connection.execute(
             f"SELECT {_text(column)} AS value, count(*) AS n FROM {table} WHERE {column} IS NOT NULL "
@@ -206,6 +247,7 @@ def measure_columns(connection: duckdb.DuckDBPyConnection, table: str,
                                       "common_values": [(str(value), int(count)) for value, count in common]}
         if data_type == "text":
             figures["min_length"], figures["max_length"] = low, high
+            figures["no_letters"] = int(no_letters or 0)
         elif data_type == "boolean":
             figures["true_count"], figures["known_count"] = low, high
         else:
@@ -234,11 +276,12 @@ def share_text(count: int, total: int) -> str:
 def build_profile(stored: StoredField) -> FieldProfile:
     """The FieldProfile shown to people: figures from storage, values masked by the current tags."""
     completeness = stored.filled / stored.rows if stored.rows else 0.0
-    label = checked_rule_label(stored.data_type, stored.tags)
+    bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+    label = checked_rule_label(stored.data_type, stored.tags, stored.facts) or (BAD_TEXT_LABEL if bad_text else None)
     valid: int | None = None
     validity: float | None = None
     if label is not None:
-        valid = max(stored.filled - stored.type_failures - stored.rule_failures, 0)
+        valid = max(stored.filled - stored.type_failures - stored.rule_failures - bad_text, 0)
         validity = valid / stored.filled if stored.filled else None
     return FieldProfile(
         name=stored.name, position=stored.position, data_type=stored.data_type,
@@ -248,6 +291,7 @@ def build_profile(stored: StoredField) -> FieldProfile:
         common_values=[(mask_common_value(value, count, stored.tags), count)
                        for value, count in stored.common_values],
         failing_examples_count=stored.failing_examples,
+        date_format=str(stored.facts["date_format"]) if stored.facts.get("date_format") else None,
     )
 
 
@@ -266,6 +310,13 @@ _TAG_PHRASES = {
     "ethnicity": "ethnic origin", "health": "health information", "religion": "religion or belief",
     "sexual_orientation": "sexual orientation", "disability": "disability information", "identifier": "record ids",
 }
+
+
+def _tag_phrase(tag: str, facts: dict[str, object]) -> str:
+    """What a tag says a field holds; postcode fields of other countries' codes say so."""
+    if tag == "postcode" and facts.get("postcode_format") == "other":
+        return "postal codes (not UK)"
+    return _TAG_PHRASES[tag]
 
 
 def _date_text(value: str, with_time: bool) -> str:
@@ -300,7 +351,7 @@ def describe_field(stored: StoredField) -> str:
     tags = [tag for tag in stored.tags if tag in _TAG_PHRASES]
     prefix = ""
     if tags and stored.data_type != "text":
-        prefix = _sentence(_TAG_PHRASES[tags[0]]) + "; "
+        prefix = _sentence(_tag_phrase(tags[0], facts)) + "; "
     if stored.data_type in {"date", "datetime"} and facts.get("min") and facts.get("max"):
         with_time = stored.data_type == "datetime"
         low, high = str(facts["min"]), str(facts["max"])
@@ -310,6 +361,8 @@ def describe_field(stored: StoredField) -> str:
         else:
             span = f"from {_date_text(low, with_time)} to {_date_text(high, with_time)}"
         text = f"{kind} {span}"
+        if facts.get("date_format"):
+            text += f", written {facts['date_format']}"
         return prefix + (text if prefix else _sentence(text))
     if stored.data_type in {"integer", "decimal"} and facts.get("min") is not None:
         money = bool(facts.get("money")) and stored.data_type == "decimal"
@@ -321,7 +374,7 @@ def describe_field(stored: StoredField) -> str:
         yes = int(facts.get("true_count") or 0)
         return f"Yes/no; {share_text(yes, known)} yes" if known else "Yes/no"
     if tags:
-        phrases = " and ".join(_TAG_PHRASES[tag] for tag in tags)
+        phrases = " and ".join(_tag_phrase(tag, facts) for tag in tags)
         text = f"Text; looks like {phrases}"
         if IDENTIFIER_TAG in tags:
             text += " (every value different)" if stored.distinct == stored.filled else " (some repeated)"
@@ -350,6 +403,35 @@ def _pick(phrases: tuple[str, str], count: int) -> str:
     return phrases[0] if count == 1 else phrases[1]
 
 
+# A personal field with a usable value in fewer than this share of rows is worth a warning at registration.
+MOSTLY_EMPTY_SHARE = 0.5
+
+
+def usable_values(stored: StoredField) -> int:
+    """Values of a field still usable after cleaning: filled, readable as its type, passing its check, cleanly
+    encoded, and for names holding at least one letter."""
+    bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+    no_letters = int(stored.facts.get("no_letters", 0) or 0) if "name" in stored.tags else 0  # type: ignore
+    return max(stored.filled - stored.type_failures - stored.rule_failures - bad_text - no_letters, 0)
+
+
+def personal_field_warnings(fields: list[StoredField], rows: int) -> list[str]:
+    """A warning for each field tagged personal that is mostly empty once cleaned: linkage cannot lean on it."""
+    warnings = []
+    for stored in fields:
+        personal = [tag for tag in stored.tags if tag in PERSONAL_TAGS]
+        if not personal or not rows:
+            continue
+        usable = usable_values(stored)
+        if usable < MOSTLY_EMPTY_SHARE * rows:
+            warnings.append(
+                f"{stored.name} is tagged {', '.join(personal)} but only {share_text(usable, rows)} of rows "
+                f"({usable:,} of {rows:,}) have a usable value after cleaning, so matching people on it will help "
+                f"little. Check the tag, or see 'townhall sources problems' for the values that fail."
+            )
+    return warnings
+
+
 def source_problems(fields: list[StoredField], rows: int, notes: list[str], *, limit: int = 10) -> list[str]:
     """The worst quality problems of a source in plain English, worst first.
 
@@ -369,7 +451,12 @@ def source_problems(fields: list[StoredField], rows: int, notes: list[str], *, l
             ranked.append((wrong, stored.type_failures / rows,
                            f"{stored.name}: {_rows_text(stored.type_failures, rows)} "
                            f"{_pick(type_rule.problem, stored.type_failures)}; {stored_empty}"))
-        rule = tag_rule(stored.tags)
+        bad_text = int(stored.facts.get("bad_text", 0) or 0)  # type: ignore[call-overload]
+        if bad_text:
+            ranked.append((wrong, bad_text / rows, f"{stored.name}: {_rows_text(bad_text, rows)} "
+                           f"{'holds' if bad_text == 1 else 'hold'} text that is not cleanly encoded (bytes that are "
+                           "not valid UTF-8, shown as \ufffd)"))
+        rule = tag_rule(stored.tags, stored.facts)
         if stored.rule_failures and rule:
             ranked.append((wrong, stored.rule_failures / rows,
                            f"{stored.name}: {_rows_text(stored.rule_failures, rows)} "

@@ -40,6 +40,9 @@ SUPPORTED_EXTENSIONS = (*CSV_EXTENSIONS, *EXCEL_EXTENSIONS, *PARQUET_EXTENSIONS)
 ENCODING_UTF8 = "UTF-8"
 ENCODING_UTF8_BOM = "UTF-8 with BOM"
 ENCODING_WINDOWS_1252 = "Windows-1252"
+# Mostly UTF-8 with some bytes that are not: read as UTF-8, each bad byte sequence shown as the replacement character.
+ENCODING_UTF8_DAMAGED = "UTF-8 (some bytes not valid)"
+REPLACEMENT_CHARACTER = "\ufffd"
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Values that mean "nothing here" in exports from council systems and spreadsheets; they are stored as empty.
@@ -65,6 +68,8 @@ class StagedFile:
     blank_rows_skipped: int = 0
     empty_unnamed_columns_dropped: int = 0
     notes: list[str] = field(default_factory=list)
+    # Values holding text that was not cleanly encoded (shown as �): column index -> (rows affected, first rows).
+    bad_text: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
 
 def file_format_of(file: Path, display_name: str) -> str:
@@ -152,8 +157,43 @@ def _first_undecodable_offset(file: Path, encoding: str, skip: int = 0) -> int |
     return None
 
 
+@dataclass
+class Utf8Scan:
+    """What reading a file as UTF-8 finds: characters beyond ASCII that decode, and byte sequences that do not."""
+
+    non_ascii: int = 0
+    invalid: int = 0
+
+
+def scan_utf8(file: Path, skip: int = 0) -> Utf8Scan:
+    """Count a file's valid non-ASCII UTF-8 characters and its invalid byte sequences, in one pass at C speed.
+
+    A replacement character written in the file itself (bytes EF BF BD) is valid UTF-8 but counted as invalid too:
+    it marks text that was already damaged before the file was made.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    scan = Utf8Scan()
+    with file.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            chunk = handle.read(_CHUNK_BYTES)
+            text = decoder.decode(chunk, final=not chunk)
+            replaced = text.count(REPLACEMENT_CHARACTER)
+            scan.invalid += replaced
+            scan.non_ascii += len(text) - len(text.encode("ascii", errors="ignore")) - replaced
+            if not chunk:
+                break
+    return scan
+
+
 def detect_encoding(file: Path, display_name: str) -> str:
-    """UTF-8 with BOM, UTF-8 or Windows-1252 (tried in that order), or an error naming the line that fits none."""
+    """UTF-8 (with or without BOM), UTF-8 with some invalid bytes, or Windows-1252; or an error naming the line.
+
+    A file that is not clean UTF-8 is read as UTF-8 when it says so (a byte-order mark) or when its valid UTF-8
+    characters (é written as two bytes) are at least as many as its invalid byte sequences: it is a UTF-8 file with
+    some stray bytes, whose rows are named later, not a Windows-1252 file to be turned into mojibake. A file whose
+    non-ASCII bytes are single bytes throughout (£ and é as one byte each) is Windows-1252.
+    """
     with file.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -166,28 +206,53 @@ def detect_encoding(file: Path, display_name: str) -> str:
         raise InputFileError(display_name, "this is not a text file (it holds binary data), so it cannot be read as "
                              "CSV.")
     has_bom = head.startswith(codecs.BOM_UTF8)
-    utf8_problem = _first_undecodable_offset(file, "utf-8", skip=3 if has_bom else 0)
-    if utf8_problem is None:
+    scan = scan_utf8(file, skip=3 if has_bom else 0)
+    if not scan.invalid:
         return ENCODING_UTF8_BOM if has_bom else ENCODING_UTF8
-    if has_bom:
-        line = _line_of_offset(file, utf8_problem)
-        raise InputFileError(display_name, f"the file says it is UTF-8 (it starts with a byte-order mark) but line "
-                             f"{line} holds bytes that are not UTF-8. Re-save it as 'CSV UTF-8'.", row=line)
+    if has_bom or scan.non_ascii >= scan.invalid:
+        return ENCODING_UTF8_DAMAGED
     cp1252_problem = _first_undecodable_offset(file, "cp1252")
     if cp1252_problem is None:
         return ENCODING_WINDOWS_1252
+    if scan.non_ascii:
+        return ENCODING_UTF8_DAMAGED
     line = _line_of_offset(file, cp1252_problem)
     raise InputFileError(display_name, f"line {line} holds bytes that are neither UTF-8 nor Windows-1252 text, so the "
                          "file's encoding is unknown. Re-save it as 'CSV UTF-8'.", row=line)
 
 
-def _transcode_to_utf8(file: Path, target: Path) -> None:
-    """Copy a Windows-1252 file as UTF-8 (DuckDB reads UTF-8; its latin-1 differs from Windows-1252 for € and ‘’)."""
-    decoder = codecs.getincrementaldecoder("cp1252")()
+def _transcode_to_utf8(file: Path, target: Path, encoding: str = "cp1252") -> None:
+    """Copy a file as clean UTF-8: from Windows-1252 (DuckDB's latin-1 differs from it for € and ‘’), or from damaged
+    UTF-8 with each invalid byte sequence replaced by the replacement character, so the rows can be named."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace" if encoding == "utf-8-sig" else "strict")
     with file.open("rb") as source, target.open("wb") as output:
         while chunk := source.read(_CHUNK_BYTES):
             output.write(decoder.decode(chunk).encode("utf-8"))
         output.write(decoder.decode(b"", final=True).encode("utf-8"))
+
+
+def find_bad_text(connection: duckdb.DuckDBPyConnection, staged: StagedFile) -> None:
+    """Record which rows of which fields hold the replacement character (text that was not cleanly encoded)."""
+    columns = [f"c{index}" for index in range(len(staged.columns))]
+    if not columns:
+        return
+    marker = _sql_string(REPLACEMENT_CHARACTER)
+    counts = connection.execute(
+        f"SELECT {', '.join(f'count_if(contains({column}, {marker}))' for column in columns)} FROM staging"
+    ).fetchone() or ()
+    for index, count in enumerate(counts):
+        if count:
+            rows = connection.execute(
+                f"SELECT _row_number FROM staging WHERE contains(c{index}, {marker}) ORDER BY _row_number LIMIT 1000"
+            ).fetchall()
+            staged.bad_text[index] = (int(count), [int(row[0]) for row in rows])
+    if staged.bad_text:
+        rows = sorted({row for _count, first in staged.bad_text.values() for row in first})
+        shown = ", ".join(str(row) for row in rows[:5]) + (" and more" if len(rows) > 5 else "")
+        fields = ", ".join(f"'{staged.columns[index]}'" for index in staged.bad_text)
+        staged.notes.append(
+            f"Some text is not cleanly encoded (bytes that are not valid UTF-8, shown as {REPLACEMENT_CHARACTER}) in "
+            f"{fields}: rows {shown}. Correct those rows, or re-save the file as 'CSV UTF-8'")
 
 
 def _sample_text(file: Path) -> str:
@@ -315,9 +380,9 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, file: Path, display_name: 
                temporary_folder: Path) -> StagedFile:
     encoding = detect_encoding(file, display_name)
     readable = file
-    if encoding == ENCODING_WINDOWS_1252:
+    if encoding in (ENCODING_WINDOWS_1252, ENCODING_UTF8_DAMAGED):
         readable = temporary_folder / "transcoded.csv"
-        _transcode_to_utf8(file, readable)
+        _transcode_to_utf8(file, readable, "cp1252" if encoding == ENCODING_WINDOWS_1252 else "utf-8-sig")
     text = _sample_text(readable)
     if not text.strip(WHITESPACE + "\ufeff"):
         raise InputFileError(display_name, "the file holds no text (only blank lines).")
@@ -344,6 +409,7 @@ def _stage_csv(connection: duckdb.DuckDBPyConnection, file: Path, display_name: 
     _refuse_rejected_lines(connection, display_name, delimiter, len(names))
     staged = StagedFile(file_format="csv", columns=names, rows=0, encoding=encoding, delimiter=delimiter)
     _finish_staging(connection, staged, display_name)
+    find_bad_text(connection, staged)
     return staged
 
 

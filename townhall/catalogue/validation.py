@@ -22,6 +22,11 @@ _WHITESPACE_CLASS = r"[ \t\r\n\xa0]"
 # the format only (any letters), not that the postcode exists.
 # Matched against the value with all whitespace removed, before upper-casing (ASCII letters only: Python would
 # upper-case 'ß' to 'SS').
+# A postcode column holds UK postcodes when at least this share of its values are in a UK format; otherwise it holds
+# postal codes from elsewhere (Australian 4-digit, US ZIP), kept and compared as codes.
+UK_POSTCODE_COLUMN_SHARE = 0.5
+# Any postal code once spaces and punctuation are removed: 2 to 10 letters and digits.
+POSTAL_CODE_PATTERN = r"[A-Za-z0-9]{2,10}"
 POSTCODE_PATTERN = r"(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[0-9][A-Za-z]{2}|[Gg][Ii][Rr]0[Aa][Aa])"
 _POSTCODE = re.compile(POSTCODE_PATTERN)
 

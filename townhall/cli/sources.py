@@ -50,6 +50,17 @@ def _common_text(profile: FieldProfile) -> str:
     return ", ".join(f"{escape(value)} ({count:,})" for value, count in profile.common_values[:3])
 
 
+def _print_dates_and_warnings(source: SourceDetail) -> None:
+    """How each date field was written (the format townhall decided from its values), then any warnings."""
+    dated = [profile for profile in source.field_profiles if profile.date_format]
+    if dated:
+        console.print("[bold]Date formats read from the values[/bold]")
+        for profile in dated:
+            console.print(f"  • {escape(profile.name)}: {escape(profile.date_format or '')}")
+    for warning in source.warnings:
+        console.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+
+
 @app.command("add")
 @friendly_errors
 def add(
@@ -72,6 +83,7 @@ def add(
     )
     console.print(f"Personal fields: {source.personal_fields}; special-category fields: "
                   f"{source.special_category_fields}; quality score {_percent(source.quality_score)}.")
+    _print_dates_and_warnings(source)
     if source.problems:
         console.print("[bold]Main problems[/bold]")
         for problem in source.problems[:3]:
@@ -125,6 +137,7 @@ def show(
         )
     console.print(table)
     console.print(f"Quality score: {_percent(source.quality_score)} (mean of completeness × validity).")
+    _print_dates_and_warnings(source)
     if source.problems:
         console.print("[bold]Problems, worst first[/bold]")
         for problem in source.problems:

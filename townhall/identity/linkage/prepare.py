@@ -22,16 +22,20 @@ import pandas as pd
 
 from townhall.identity.standardise import (
     canonical_first_names,
+    looks_like_organisations,
     parse_addresses,
     split_full_names,
+    split_given_names,
+    standardise_address_parts,
     standardise_dates,
+    standardise_middle_names,
     standardise_names,
     standardise_nhs_numbers,
-    standardise_postcodes,
+    standardise_postal_codes,
+    standardise_sexes,
     standardise_uprns,
 )
 from townhall.identity.standardise._series import map_distinct, map_distinct_to_frame
-from townhall.identity.standardise._text import fold
 from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
@@ -46,23 +50,12 @@ LINKAGE_COLUMNS = ("unique_id", "source", "record_id", "row_number", "first_name
 # The linkage columns that come from one role of the plan each, for the summary's "fields used, with counts".
 ROLE_COLUMNS = ("first_name", "middle_names", "surname", "sex", "date_of_birth", "birth_year", "nhs_number",
                 "other_id", "postcode", "house_number", "street", "town", "uprn")
-ORGANISATION_WORDS = frozenset({
-    "ltd", "limited", "llp", "plc", "inc", "cic", "co", "company", "sons", "trust", "council", "services", "group",
-    "inn", "store", "stores", "barbers", "solicitors", "cafe", "bar", "restaurant", "shop", "garage", "motors",
-    "hardware", "fabrications", "tyres", "club", "church", "school", "centre", "association", "partnership",
-    "holdings", "properties", "lettings", "estates", "agency", "salon", "takeaway", "pharmacy", "surgery", "hotel",
-    "pub", "bakery", "butchers", "kitchen", "studio", "supplies", "trading", "enterprises", "consulting", "and",
-})
 # A source whose names are mostly organisations is not a list of people (e.g. business ratepayers).
 ORGANISATION_SHARE_TO_LEAVE_OUT = 0.5
-# A column is taken as UK postcodes when at least this share of its values are UK postcodes; otherwise its values
-# are kept as codes (a US zip, an Australian postcode) and compared as written.
-UK_POSTCODE_SHARE = 0.5
 _TRUE_WORDS = frozenset({"y", "yes", "true", "1", "t"})
-_MALE = frozenset({"m", "male", "man", "boy", "1"})
-_FEMALE = frozenset({"f", "female", "woman", "girl", "2"})
 _NOT_CODE = re.compile(r"[^A-Z0-9]+")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+# Date formats a person would expect by default; any other is said in the run's notes.
+_USUAL_DATE_FORMATS = frozenset({"yyyy-mm-dd", "dd/mm/yyyy", "d/m/yyyy"})
 
 # Reasons a record is left out of the index, as the link summary and ``townhall link --left-out`` give them.
 NO_NAME = "no name"
@@ -93,14 +86,6 @@ class PreparedSource:
         return int((self.left_out["reason"] == ONLY_A_NAME).sum())
 
 
-def looks_like_organisation(name: object) -> bool:
-    """Whether a name reads as an organisation rather than a person ('Lion Solicitors LLP', 'Bridge Inn', '& Sons')."""
-    if not isinstance(name, str):
-        return False
-    words = set(re.split(r"[^a-z]+", name.lower())) - {""}
-    return bool(words & ORGANISATION_WORDS) or "&" in name
-
-
 def swapped_day_and_month(born: pd.Series) -> pd.Series:
     """'2010-04-05' -> '2010-05-04' as text, for dates that can be read both ways (day 12 or under, not 5/5)."""
     swapped = born.dt.strftime("%Y-%d-%m").astype("str")
@@ -114,54 +99,26 @@ def school_year_starts(values: pd.Series) -> pd.Series:
     return pd.to_datetime(text, errors="coerce").astype("datetime64[s]")
 
 
-# Formats the UK date reader does not take, tried when most of a column's values are not UK or ISO dates.
-_OTHER_DATE_FORMATS = (("%Y%m%d", "yyyymmdd"), ("%m/%d/%Y", "mm/dd/yyyy (US)"), ("%m-%d-%Y", "mm-dd-yyyy (US)"))
-
-
 def read_dates(values: pd.Series, *, birth_date: bool = False) -> tuple[pd.Series, str | None]:
-    """A column of dates (datetime64[s]) and, when it was not written in a UK or ISO format, the format found."""
-    standard = standardise_dates(values, birth_date=birth_date)["date"]
-    filled = int(values.notna().sum())
-    if not filled or standard.notna().sum() >= 0.5 * filled:
-        return standard, None
-    text = values.astype("str").str.strip()
-    best, chosen = standard, None
-    for pattern, label in _OTHER_DATE_FORMATS:
-        parsed = pd.to_datetime(text, format=pattern, errors="coerce")
-        if parsed.notna().sum() > best.notna().sum():
-            best, chosen = parsed.astype("datetime64[s]"), label
-    if birth_date:
-        best = best.where(best >= pd.Timestamp("1900-01-02"))
-    return best, chosen
+    """A column of dates (datetime64[s]), its format decided from its values, and a note of the format when it is
+    not the usual ISO or day-first UK one (yyyymmdd, US month first, Excel serials...)."""
+    frame = standardise_dates(values, birth_date=birth_date)
+    choice = frame.attrs["date_format"]
+    unusual = [written for written in choice.formats if written not in _USUAL_DATE_FORMATS]
+    return frame["date"], (f"dates read as {', '.join(choice.formats)}" if unusual else None)
 
 
-def read_postcodes(values: pd.Series) -> tuple[pd.Series, bool]:
-    """Postcodes as 'AB1 2CD' when the column holds UK postcodes; otherwise each value kept as a code (upper case,
-    letters and digits only). Also whether the column is of UK postcodes."""
-    uk = standardise_postcodes(values)
-    filled = int(values.notna().sum())
-    if not filled or uk.notna().sum() >= UK_POSTCODE_SHARE * filled:
-        return uk, True
-    codes = map_distinct(values, lambda value: _NOT_CODE.sub("", str(value).upper()) or None)
-    return codes, False
+def read_postcodes(values: pd.Series) -> tuple[pd.Series, bool, str]:
+    """Postcodes as 'AB1 2CD' when the column holds UK postcodes; otherwise each value kept as a code (a US zip,
+    an Australian postcode). Also whether the column is of UK postcodes, and why, in words."""
+    frame = standardise_postal_codes(values)
+    choice = frame.attrs["postcode_format"]
+    return frame["postcode"].astype("str"), choice.uk_specific, choice.reason
 
 
 def _code(value: object) -> str | None:
     """An identifier as written, without spaces, punctuation or case: 'AB 12-34' -> 'AB1234'."""
     return _NOT_CODE.sub("", str(value).upper()) or None
-
-
-def _plain_words(value: object) -> str | None:
-    """Lower case letters and digits, one space between words: 'St. James ' -> 'st james'."""
-    return " ".join(_NOT_WORD.sub(" ", fold(str(value))).split()) or None
-
-
-def _street(value: object) -> str | None:
-    """A street name with its abbreviations spelt out: 'Mill Rd.' -> 'mill road'."""
-    from townhall.identity.standardise.addresses import ABBREVIATIONS
-
-    words = _plain_words(value)
-    return " ".join(ABBREVIATIONS.get(word, word) for word in words.split()) if words else None
 
 
 def _postcode_parts(postcode: str) -> tuple[str | None, str | None, str | None]:
@@ -177,15 +134,6 @@ def _code_parts(code: str) -> tuple[str | None, str | None, str | None]:
     """A postcode that is not a UK one has no sector or district; its area is its first two characters (an
     Australian postcode's or a US zip code's region)."""
     return None, None, code[:2] or None
-
-
-def _sex(value: object) -> str | None:
-    text = str(value).strip().lower()
-    return "m" if text in _MALE else "f" if text in _FEMALE else None
-
-
-def _house_number(value: object) -> str | None:
-    return _NOT_WORD.sub("", str(value).lower()) or None
 
 
 def _read_columns(workspace: Workspace, plan: SourcePlan) -> pd.DataFrame:
@@ -205,23 +153,11 @@ def _empty(index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype="str")
 
 
-def _first_word(names: pd.Series) -> pd.Series:
-    return names.str.split(" ").str[0]
-
-
-def _other_words(names: pd.Series) -> pd.Series:
-    return names.str.extract(r"^\S+ (.+)$")[0].astype("str")
-
-
-def _join_address(frame: pd.DataFrame, fields: list[str], house_number: str | None) -> pd.Series:
-    """The address fields joined into one line, skipping empty parts; a house number field goes before the first
-    line ('6' and 'tullaroop street' -> '6 tullaroop street')."""
+def _join_address(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
+    """The address fields joined into one line, skipping empty parts."""
     if not fields:
         return _empty(frame.index)
     parts = frame[fields].apply(lambda column: column.str.strip()).replace("", pd.NA)
-    if house_number:
-        number = frame[house_number].str.strip().replace("", pd.NA)
-        parts[fields[0]] = (number + " " + parts[fields[0]]).fillna(parts[fields[0]])
     joined = parts.apply(lambda row: ", ".join(value for value in row if isinstance(value, str)), axis=1)
     return joined.replace("", pd.NA).astype("str")
 
@@ -233,12 +169,15 @@ def _names(raw: pd.DataFrame, plan: SourcePlan) -> tuple[pd.Series, pd.Series, p
         split = split_full_names(raw[plan.full_name])
         return (split["first"].astype("str"), split["middle"].astype("str"), split["last"].astype("str"),
                 raw[plan.full_name])
-    forenames = standardise_names(raw[plan.first_name]) if plan.first_name else _empty(index)
-    middle = standardise_names(raw[plan.middle_names]) if plan.middle_names else _empty(index)
-    middle = middle.fillna(_other_words(forenames))
+    given = split_given_names(raw[plan.first_name]) if plan.first_name else pd.DataFrame(
+        {"first": _empty(index), "middle": _empty(index)})
+    middle = standardise_middle_names(raw[plan.middle_names]) if plan.middle_names else _empty(index)
     surname = standardise_names(raw[plan.surname]) if plan.surname else _empty(index)
-    return (_first_word(forenames), middle, surname,
-            raw[plan.surname] if plan.surname else raw[plan.first_name])
+    names = raw[plan.surname] if plan.surname else raw[plan.first_name]
+    if plan.first_name and plan.surname:  # the whole name, so that "Smith & Sons" or "St Mary's Church" is seen
+        names = (raw[plan.first_name].fillna("") + " " + raw[plan.surname].fillna("")).str.strip()
+    return (given["first"].astype("str"), middle.fillna(given["middle"].astype("str")).astype("str"), surname,
+            names)
 
 
 def _dates_of(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> tuple[pd.Series, pd.Series]:
@@ -249,7 +188,7 @@ def _dates_of(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> tuple[pd
     if plan.date_of_birth:
         date_of_birth, chosen = read_dates(raw[plan.date_of_birth], birth_date=True)
         if chosen:
-            notes.append(f"{plan.date_of_birth}: dates read as {chosen}")
+            notes.append(f"{plan.date_of_birth}: {chosen}")
     if plan.record_date:
         record_date, _chosen = read_dates(raw[plan.record_date])
         record_date = record_date.fillna(school_year_starts(raw[plan.record_date]))
@@ -257,34 +196,33 @@ def _dates_of(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> tuple[pd
 
 
 def _places(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> pd.DataFrame:
-    """Postcode (and its sector, district and area), flat, house, street, town, address and address key."""
+    """Postcode (and its sector, district and area), house number, street, town, address and address key."""
     index = raw.index
-    address = _join_address(raw, plan.address, plan.house_number)
-    parsed = parse_addresses(address)
+    address = _join_address(raw, plan.address)
+    parts = standardise_address_parts(raw, address=plan.address, house_number=plan.house_number,
+                                      street=plan.street, town=plan.town)
     uk = True
     if plan.postcode:
-        postcode, uk = read_postcodes(raw[plan.postcode])
+        postcode, uk, why = read_postcodes(raw[plan.postcode])
         if not uk:
-            notes.append(f"{plan.postcode}: not UK postcodes, so compared as codes")
+            notes.append(f"{plan.postcode}: {why}")
     else:
         postcode = _empty(index)
-    postcode = postcode.fillna(parsed["postcode"].astype("str")).astype("str")
-    house = (map_distinct(raw[plan.house_number], _house_number) if plan.house_number
-             else parsed["house_number"].astype("str")).fillna(parsed["house_name"].astype("str")).astype("str")
-    street = (map_distinct(raw[plan.street], _street) if plan.street else parsed["street"]).astype("str")
-    town = (map_distinct(raw[plan.town], _plain_words) if plan.town else parsed["town"]).astype("str")
-    flat = parsed["flat"].astype("str")
+    if plan.address and postcode.isna().any():
+        postcode = postcode.fillna(parse_addresses(address.where(postcode.isna()))["postcode"].astype("str"))
+    postcode = postcode.astype("str")
+    house = parts["house_number"].fillna(parts["house_name"]).astype("str")
+    street, town, flat = parts["street"].astype("str"), parts["town"].astype("str"), parts["flat"].astype("str")
     house_street = (flat.fillna("") + "|" + house.fillna("") + "|" + street.fillna("")).where(
         house.notna() | street.notna())
     place = postcode.fillna(town)
-    address_key = (house_street + "|" + place.fillna("")).fillna(("||" + "|" + place).where(place.notna()))
-    parts = map_distinct_to_frame(postcode, _postcode_parts if uk else _code_parts,
-                                  ("sector", "district", "area"))
+    address_key = (house_street + "|" + place.fillna("")).fillna(("|||" + place).where(place.notna()))
+    areas = map_distinct_to_frame(postcode, _postcode_parts if uk else _code_parts, ("sector", "district", "area"))
     return pd.DataFrame({
         "postcode": postcode,
-        "postcode_sector": parts["sector"],
-        "postcode_district": parts["district"],
-        "postcode_area": parts["area"],
+        "postcode_sector": areas["sector"],
+        "postcode_district": areas["district"],
+        "postcode_area": areas["area"],
         "address": address, "address_key": address_key.astype("str"), "house_street": house_street.astype("str"),
         "house_number": house, "street": street, "town": town,
     }, index=index)
@@ -296,7 +234,7 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
     index = raw.index
     notes: list[str] = []
     first_name, middle_names, surname, names_for_check = _names(raw, plan)
-    organisation = map_distinct(names_for_check, looks_like_organisation, dtype=bool).fillna(False).astype(bool)
+    organisation = looks_like_organisations(names_for_check)
     date_of_birth, record_date = _dates_of(raw, plan, notes)
     places = _places(raw, plan, notes)
     record_id = raw[plan.record_id].astype("str") if plan.record_id else raw["_row_number"].astype("str")
@@ -317,7 +255,7 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
         "middle_names": middle_names,
         "surname": surname,
         "first_name_group": canonical_first_names(first_name),
-        "sex": map_distinct(raw[plan.sex], _sex) if plan.sex else _empty(index),
+        "sex": standardise_sexes(raw[plan.sex]).astype("str") if plan.sex else _empty(index),
         "date_of_birth": date_of_birth.dt.strftime("%Y-%m-%d").astype("str"),
         "date_of_birth_swapped": swapped_day_and_month(date_of_birth),
         "birth_year": birth_year,

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from townhall.catalogue.date_formats import EXAMPLE_ROWS, ColumnReport
+
 STRING_DTYPE = "str"
 
 
@@ -37,7 +39,20 @@ def as_text(value: object) -> str | None:
 def _distinct(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Codes into the distinct values (-1 for missing) and the distinct values themselves."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return np.asarray(codes), list(uniques)
+    # tolist() converts at C speed; list() would step through an Arrow-backed index one value at a time.
+    return np.asarray(codes), uniques.tolist()
+
+
+def as_series(values: Sequence[Any] | pd.Series) -> pd.Series:
+    """Values as a Series (a list becomes an object Series with a 0-based index)."""
+    return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+
+def distinct_with_counts(series: pd.Series) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Codes into the distinct values (-1 for missing), the distinct values, and how many rows hold each."""
+    codes, uniques = _distinct(series)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else np.zeros(0, dtype=np.int64)
+    return codes, uniques, counts
 
 
 def map_distinct(series: pd.Series, function: Callable[[Any], Any], dtype: Any = STRING_DTYPE) -> pd.Series:
@@ -78,3 +93,32 @@ def map_distinct_to_lists(series: pd.Series, function: Callable[[Any], Sequence[
         table[position] = result
     table[-1] = None
     return pd.Series(table[codes], index=series.index, name=series.name, dtype=object)
+
+
+def report_figures(series: pd.Series, codes: np.ndarray, uniques: list[Any], counts: np.ndarray,
+                   results: Sequence[Any]) -> tuple[int, int, tuple[Any, ...]]:
+    """Filled values, values with a result, and the first few row labels of filled values without one.
+
+    A value is filled when it has text after trimming; a result is anything but None.
+    """
+    filled_flags = np.array([bool((text := as_text(value)) and text.strip()) for value in uniques] + [False])
+    kept_flags = np.array([result is not None for result in results] + [False])
+    filled = int(counts[filled_flags[:-1]].sum()) if len(uniques) else 0
+    kept = int(counts[kept_flags[:-1] & filled_flags[:-1]].sum()) if len(uniques) else 0
+    failing = filled_flags & ~kept_flags
+    rows = tuple(series.index[np.flatnonzero(failing[codes])[:EXAMPLE_ROWS]])
+    return filled, kept, rows
+
+
+def map_distinct_reported(series: Sequence[Any] | pd.Series, function: Callable[[Any], Any],
+                          reason: Callable[[int, int], str]) -> pd.Series:
+    """map_distinct with a ColumnReport in ``result.attrs["report"]``: filled values, values kept after cleaning,
+    example rows of those that were not, and ``reason(filled, kept)`` in words."""
+    column = as_series(series)
+    codes, uniques, counts = distinct_with_counts(column)
+    results = [function(value) for value in uniques]
+    array = pd.array(results, dtype=STRING_DTYPE) if results else pd.array([], dtype=STRING_DTYPE)
+    output = pd.Series(array.take(codes, allow_fill=True), index=column.index, name=column.name)
+    filled, kept, rows = report_figures(column, codes, uniques, counts, results)
+    output.attrs["report"] = ColumnReport(values=filled, kept=kept, unusable_rows=rows, reason=reason(filled, kept))
+    return output

@@ -10,12 +10,14 @@ the standard "AB1 2CD" form. ``address_key`` builds "flat|house|street|postcode"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import pandas as pd
 
+from townhall.catalogue.date_formats import ColumnReport
 from townhall.catalogue.validation import WHITESPACE, uprn_is_valid
-from townhall.identity.standardise._series import as_text, map_distinct, map_distinct_to_frame
+from townhall.identity.standardise._series import as_text, map_distinct, map_distinct_reported, map_distinct_to_frame
 from townhall.identity.standardise._text import fold
 from townhall.identity.standardise.postcodes import standardise_postcode
 
@@ -287,3 +289,118 @@ def standardise_uprn(text: object) -> str | None:
 def standardise_uprns(series: pd.Series) -> pd.Series:
     """standardise_uprn over a column, computed once per distinct value."""
     return map_distinct(series, standardise_uprn)
+
+
+# --- address parts from separate fields ---------------------------------------------------------------------------
+
+_HOUSE_NUMBER_WORDS = re.compile(r"^(?:no|number|num|nr|house|#)\s*")
+_NUMBER_AND_LETTER = re.compile(r"([0-9]+)\s*([a-z])?(?:\s*-\s*([0-9]+)\s*([a-z])?)?")
+
+
+def _clean_words(text: object) -> list[str]:
+    """A part's words, folded, punctuation removed and abbreviations spelt out (without the street/saint rule)."""
+    raw = as_text(text)
+    if raw is None:
+        return []
+    cleaned = _NOT_ADDRESS.sub(" ", fold(raw).replace(".", "").replace(",", " ").replace("/", " "))
+    return [ABBREVIATIONS.get(token, token) for token in _HYPHEN_IN_WORDS.sub(" ", cleaned).split()]
+
+
+def standardise_house_number(text: object) -> str | None:
+    """A house number as written on the door, lower case without spaces: '14', '14 A' -> '14a', 'No. 7' -> '7',
+    '14-16'; None when the field holds no number ('Rose Cottage' is a house name)."""
+    raw = as_text(text)
+    if raw is None:
+        return None
+    compact = _HOUSE_NUMBER_WORDS.sub("", fold(raw).strip(WHITESPACE + ".,"))
+    match = _NUMBER_AND_LETTER.fullmatch(compact.replace(".", "").strip())
+    if not match:
+        return None
+    number = match.group(1).lstrip("0") or "0"
+    text_form = number + (match.group(2) or "")
+    if match.group(3):
+        text_form += "-" + (match.group(3).lstrip("0") or "0") + (match.group(4) or "")
+    return text_form if number != "0" else None
+
+
+def standardise_street(text: object) -> str | None:
+    """A street name in the address parser's form: 'Mill Rd' -> 'mill road', "St John's Rd" -> 'st johns road'; a
+    house number written in front ('14 Mill Road') is left out (see ``split_street_line`` to keep it)."""
+    return split_street_line(text)[1]
+
+
+def split_street_line(text: object) -> tuple[str | None, str | None]:
+    """(house number, street) from a street line such as '14a Mill Rd' -> ('14a', 'mill road')."""
+    tokens = _clean_words(text)
+    if not tokens:
+        return None, None
+    number = None
+    if _HOUSE_NUMBER.fullmatch(tokens[0]):
+        number, tokens = tokens[0], tokens[1:]
+    tokens = _expand(tokens) if tokens else tokens
+    return number, _joined(tokens)
+
+
+def standardise_town(text: object) -> str | None:
+    """A town or locality in one form: 'STOKE-ON-TRENT' -> 'stoke on trent', 'St. Albans' -> 'st albans',
+    'Gt Ashby' -> 'great ashby'; a postcode or county at the end is left out ('Ashbury, West Yorkshire AY1 4QT')."""
+    raw = as_text(text)
+    if raw is None:
+        return None
+    parts, _postcode = _parts(raw)
+    while len(parts) > 1 and " ".join(parts[-1]) in REGIONS:
+        parts.pop()
+    words = [word for part in parts for word in part]
+    if len(parts) == 1 and len(words) > 1 and words[-1] == "street":  # 'st' at the end of a town is not a street
+        words[-1] = "st"
+    return _joined(words)
+
+
+ADDRESS_PART_NAMES = ("flat", "house_number", "house_name", "street", "locality", "town")
+_PART_STANDARDISERS = {
+    "house_number": standardise_house_number, "street": standardise_street, "locality": standardise_town,
+    "town": standardise_town,
+}
+
+
+def standardise_address_parts(frame: pd.DataFrame, *, address: str | Sequence[str] | None = None,
+                              house_number: str | None = None, street: str | None = None,
+                              locality: str | None = None, town: str | None = None) -> pd.DataFrame:
+    """Flat, house number, house name, street, locality and town of each row, from whichever fields a source has.
+
+    Name the frame's columns for each part a source keeps separately (``house_number="street_number"``,
+    ``street="address_1"``, ``town="suburb"``) and, in ``address``, the column(s) of a one-line address (joined with
+    commas). A separate field wins; parts it lacks come from the parsed address. The result has one column per part
+    and a ColumnReport per part in ``result.attrs["reports"]`` (how many rows have that part after cleaning).
+    """
+    index = frame.index
+    empty = pd.Series(pd.NA, index=index, dtype="str")
+    columns = [address] if isinstance(address, str) else list(address or [])
+    if columns:
+        lines = frame[columns].astype("str").apply(lambda column: column.str.strip()).replace("", pd.NA)
+        joined = lines.apply(lambda row: ", ".join(value for value in row if isinstance(value, str)), axis=1)
+        parsed = parse_addresses(joined.replace("", pd.NA).astype("str"))
+    else:
+        parsed = pd.DataFrame({part: empty for part in Address._fields}, index=index)
+    given = {"house_number": house_number, "street": street, "locality": locality, "town": town}
+    result: dict[str, pd.Series] = {}
+    reports: dict[str, ColumnReport] = {}
+    for part in ADDRESS_PART_NAMES:
+        from_address = parsed[part].astype("str")
+        field_name = given.get(part)
+        if field_name:
+            own = map_distinct_reported(frame[field_name], _PART_STANDARDISERS[part],
+                                        lambda filled, kept: f"{kept:,} of {filled:,} values kept after cleaning.")
+            values = own.fillna(from_address) if columns else own
+            source = f"field '{field_name}'" + (" (else the address)" if columns else "")
+        else:
+            values = from_address
+            source = "the address" if columns else "nowhere (no field given)"
+        kept = int(values.notna().sum())
+        reports[part] = ColumnReport(values=len(values), kept=kept,
+                                     reason=f"{kept:,} of {len(values):,} rows have a {part.replace('_', ' ')}, "
+                                            f"from {source}.")
+        result[part] = values
+    output = pd.DataFrame(result, index=index)
+    output.attrs["reports"] = reports
+    return output

@@ -1,27 +1,38 @@
 """Dates: one value per date whatever format a source wrote it in, with the problem found in those that look wrong.
 
-Parsing is the catalogue's ``parse_uk_date`` (ISO, dd/mm/yyyy and its variants, 3 Mar 2024; day always before
-month, never mm/dd). This module adds the reasons a value was not usable or looks wrong (``DATE_PROBLEMS``) and the
-day/month swap test used when comparing dates of birth. Nothing here reads the clock: pass ``today`` to check for
-dates in the future, e.g. ``standardise_dates(column, today=date.today())`` at the call site.
+The format of a column is decided from its values (``townhall.catalogue.date_formats``): ISO with or without a
+time, dd/mm/yyyy and the other day-first forms, mm/dd/yyyy only where the column shows it, yyyymmdd (also stored as
+a number), ddmmyyyy, month names ("5 Mar 1962", "March 5, 1962"), two-digit years with a stated pivot and Excel
+serial numbers. ``standardise_dates`` reports the choice as a ``DateFormatChoice`` in ``frame.attrs["date_format"]``;
+``detect_date_format`` gives it without reading the column. One value on its own (``standardise_date``) is read the
+UK way unless a column's choice is passed in.
+
+This module adds the reasons a value was not usable or looks wrong (``DATE_PROBLEMS``) and the day/month swap test
+used when comparing dates of birth. Nothing here reads the clock: pass ``today`` to check for dates in the future and
+to read two-digit birth years, e.g. ``standardise_dates(column, today=date.today(), birth_date=True)``.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
-from townhall.catalogue.validation import (
-    ISO_DATE_PATTERN,
-    MONTH_NAME_DATE_PATTERN,
-    UK_DATE_PATTERN,
-    WHITESPACE,
-    parse_uk_date,
+from townhall.catalogue.date_formats import (
+    DateFormatChoice,
+    DateReading,
+    Shape,
+    choose_reading,
+    date_shape,
+    describe_choice,
+    is_shaped,
+    read_shape,
+    with_rows,
 )
-from townhall.identity.standardise._series import as_text, map_distinct_to_frame
+from townhall.identity.standardise._series import as_series, as_text, distinct_with_counts
 
 UNREADABLE = "unreadable date"
 IMPOSSIBLE = "impossible date"
@@ -32,10 +43,6 @@ DATE_PROBLEMS = (UNREADABLE, IMPOSSIBLE, IN_THE_FUTURE, IMPLAUSIBLE_BIRTH_DATE)
 # Birth dates before this are taken as errors or placeholders: 01/01/1900 is a common 'unknown' in council systems.
 EARLIEST_PLAUSIBLE_BIRTH_DATE = date(1900, 1, 2)
 
-_ISO_SHAPE = re.compile(ISO_DATE_PATTERN)
-_UK_SHAPE = re.compile(UK_DATE_PATTERN)
-_MONTH_NAME_SHAPE = re.compile(MONTH_NAME_DATE_PATTERN)
-
 
 class StandardDate(NamedTuple):
     """A date read from a value, and the problem found (None when it looks right); both None for a blank."""
@@ -44,39 +51,30 @@ class StandardDate(NamedTuple):
     problem: str | None
 
 
-def _looks_like_a_date(text: str) -> bool:
-    """True when the text has the shape of a date in an accepted format, even if no such day exists (31/02/2024)."""
-    if _ISO_SHAPE.fullmatch(text):
-        return True
-    match = _UK_SHAPE.fullmatch(text) or _MONTH_NAME_SHAPE.fullmatch(text)
-    return bool(match and match.group(2) == match.group(4))
+def _reading(date_format: DateFormatChoice | DateReading | None, *, today: date | None,
+             birth_date: bool) -> DateReading:
+    """The reading to use: the one given, else the UK reading (two-digit birth years never after ``today``)."""
+    if isinstance(date_format, DateFormatChoice):
+        return date_format.reading
+    if isinstance(date_format, DateReading):
+        return date_format
+    return DateReading(not_after=today if birth_date else None)
 
 
-def _as_date(value: object) -> tuple[date | None, bool]:
-    """The value as a date, and whether a non-blank value failed to give one."""
-    if isinstance(value, datetime):  # pandas Timestamps included
-        return (None, False) if pd.isna(value) else (value.date(), False)
-    if isinstance(value, date):
-        return value, False
-    text = as_text(value)
-    if text is None or not text.strip(WHITESPACE):
-        return None, False
-    parsed = parse_uk_date(text)
-    return parsed, parsed is None
+def _shape(value: object) -> Shape:
+    """The date shape of a cell, with pandas' missing markers (pd.NA, NaN) as blanks."""
+    if isinstance(value, str | datetime | date):
+        return date_shape(value)
+    return date_shape(as_text(value))
 
 
-def standardise_date(value: object, *, today: date | None = None, birth_date: bool = False) -> StandardDate:
-    """A date from text in a UK or ISO format (or a date), with its problem: unreadable, impossible, in the future
-    (only checked when ``today`` is given) or, for birth dates, before 1900 or the 01/01/1900 placeholder.
-
-    Unreadable and impossible values give no date; dates in the future or implausible keep their date, flagged.
-    """
-    parsed, failed = _as_date(value)
-    if failed:
-        text = (as_text(value) or "").strip(WHITESPACE)
-        return StandardDate(None, IMPOSSIBLE if _looks_like_a_date(text) else UNREADABLE)
+def _standard(shape: Shape, reading: DateReading, today: date | None, birth_date: bool) -> StandardDate:
+    """The date and problem of one shaped value under a reading."""
+    parsed = read_shape(shape, reading)
     if parsed is None:
-        return StandardDate(None, None)
+        if shape.kind == "blank":
+            return StandardDate(None, None)
+        return StandardDate(None, IMPOSSIBLE if is_shaped(shape) else UNREADABLE)
     if today is not None and parsed > today:
         return StandardDate(parsed, IN_THE_FUTURE)
     if birth_date and parsed < EARLIEST_PLAUSIBLE_BIRTH_DATE:
@@ -84,20 +82,66 @@ def standardise_date(value: object, *, today: date | None = None, birth_date: bo
     return StandardDate(parsed, None)
 
 
-def standardise_dates(series: pd.Series, *, today: date | None = None, birth_date: bool = False) -> pd.DataFrame:
-    """standardise_date over a column: a 'date' column (datetime64[s], NaT when none) and a 'problem' column."""
-    return map_distinct_to_frame(
-        series, lambda value: standardise_date(value, today=today, birth_date=birth_date), StandardDate._fields,
-        dtypes=("datetime64[s]", "str"),
-    )
+def standardise_date(value: object, *, today: date | None = None, birth_date: bool = False,
+                     date_format: DateFormatChoice | DateReading | None = None) -> StandardDate:
+    """A date from text in any supported format (or a date), with its problem: unreadable, impossible, in the future
+    (only checked when ``today`` is given) or, for birth dates, before 1900 or the 01/01/1900 placeholder.
+
+    Without ``date_format`` the value is read on its own the UK way (03/04/1980 is 3 April; Excel serials are not
+    read); pass a column's ``DateFormatChoice`` to read it as that column was read. Unreadable and impossible values
+    give no date; dates in the future or implausible keep their date, flagged.
+    """
+    reading = _reading(date_format, today=today, birth_date=birth_date)
+    return _standard(_shape(value), reading, today, birth_date)
+
+
+def detect_date_format(values: Sequence[object] | pd.Series, *, birth_date: bool = False,
+                       today: date | None = None) -> DateFormatChoice:
+    """How a column's dates are written, decided from its values, with the figures behind the choice.
+
+    Row labels in ``unusable_rows`` come from the Series' index: index a column by the file's row numbers to get
+    rows a person can find. Values are never put in the report.
+    """
+    return standardise_dates(values, today=today, birth_date=birth_date).attrs["date_format"]
+
+
+def standardise_dates(series: Sequence[object] | pd.Series, *, today: date | None = None, birth_date: bool = False,
+                      date_format: DateFormatChoice | DateReading | None = None) -> pd.DataFrame:
+    """standardise_date over a column: a 'date' column (datetime64[s], NaT when none) and a 'problem' column.
+
+    The column's format is decided from its values (or taken from ``date_format``) and reported as a
+    ``DateFormatChoice`` in ``frame.attrs["date_format"]``: formats found, rows read and not read (with a few
+    example row labels), ambiguous values and the reason. Each distinct value is read once.
+    """
+    column = as_series(series)
+    codes, uniques, counts = distinct_with_counts(column)
+    shapes = [date_shape(value) if value.__class__ is str else _shape(value) for value in uniques]
+    if date_format is None:
+        reading, reasons = choose_reading(shapes, counts, birth_date=birth_date, today=today)
+    else:
+        reading = _reading(date_format, today=today, birth_date=birth_date)
+        reasons = ["The reading was given by the caller."]
+    results = [_standard(shape, reading, today, birth_date) for shape in shapes]
+    dates = pd.array([result.date for result in results] or [], dtype="datetime64[s]") if results else \
+        pd.array([], dtype="datetime64[s]")
+    problems = pd.array([result.problem for result in results], dtype="str") if results else \
+        pd.array([], dtype="str")
+    frame = pd.DataFrame({"date": dates.take(codes, allow_fill=True), "problem": problems.take(codes, allow_fill=True)},
+                         index=column.index)
+    choice = describe_choice(shapes, counts, reading, reasons, [result.date for result in results])
+    failed = np.fromiter((result.date is None and shape.kind != "blank" for result, shape in zip(
+        results, shapes, strict=True)), dtype=bool, count=len(results))
+    positions = np.flatnonzero((codes >= 0) & np.append(failed, False)[codes])[:5] if len(results) else []
+    frame.attrs["date_format"] = frame.attrs["report"] = with_rows(choice, list(column.index[positions]))
+    return frame
 
 
 def day_month_swapped(first: object, second: object) -> bool:
     """True when two dates are the same once day and month are swapped (03/04/1980 vs 04/03/1980): a typing slip
     or a US-format source, worth a partial match when comparing dates of birth. Equal dates are not 'swapped'.
     """
-    first_date, _ = _as_date(first)
-    second_date, _ = _as_date(second)
+    first_date = standardise_date(first).date
+    second_date = standardise_date(second).date
     if first_date is None or second_date is None or first_date == second_date:
         return False
     return (first_date.year == second_date.year and first_date.day == second_date.month
@@ -105,7 +149,7 @@ def day_month_swapped(first: object, second: object) -> bool:
 
 
 def _as_datetimes(series: pd.Series) -> pd.Series:
-    """A column as datetime64 values, parsing text with standardise_dates when it is not dates already."""
+    """A column as datetime64 values, read with standardise_dates (format from its values) unless dates already."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
     return standardise_dates(series)["date"]

@@ -14,7 +14,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from townhall.identity.standardise._series import as_text, map_distinct, map_distinct_to_frame, map_distinct_to_lists
+from townhall.identity.standardise._series import (
+    as_text,
+    map_distinct,
+    map_distinct_reported,
+    map_distinct_to_frame,
+    map_distinct_to_lists,
+)
 from townhall.identity.standardise._text import fold, letters_only
 from townhall.identity.standardise.nicknames import NAME_GROUPS
 
@@ -387,3 +393,39 @@ def nysiis(text: object, max_length: int | None = None) -> str | None:
 def nysiis_codes(series: pd.Series, max_length: int | None = None) -> pd.Series:
     """nysiis over a column: standardised once per distinct value, then coded once per distinct standard form."""
     return map_distinct(standardise_names(series), lambda standard: _nysiis_of_standard(standard, max_length))
+
+
+# --- middle names and given names in one field --------------------------------------------------------------------
+
+
+class GivenNames(NamedTuple):
+    """A forename field split into the first given name and any middle names, each standardised."""
+
+    first: str | None
+    middle: str | None
+
+
+def split_given_name(text: object) -> GivenNames:
+    """'John Paul' -> ('john', 'paul'); a hyphenated first name stays one ('Mary-Jane Ann' -> ('mary jane', 'ann')),
+    as does a two-word name the nickname table knows ('Jo Anne' -> 'jo anne')."""
+    standard = standardise_name(text)
+    if standard is None:
+        return GivenNames(None, None)
+    if standard in _GROUPS_BY_NAME or standard.replace(" ", "") in _GROUPS_BY_NAME:
+        return GivenNames(standard, None)
+    tokens = [token for part in _parts(text, split_hyphens=False) for token in part]
+    if not tokens:
+        return GivenNames(None, None)
+    return GivenNames(_join(tokens[:1]), _join(tokens[1:]))
+
+
+def split_given_names(series: pd.Series) -> pd.DataFrame:
+    """split_given_name over a column: a frame with columns first and middle, on the column's index."""
+    return map_distinct_to_frame(series, split_given_name, GivenNames._fields)
+
+
+def standardise_middle_names(series: pd.Series) -> pd.Series:
+    """Middle names in the standard name form ('Ann-Marie' -> 'ann marie', 'J.' -> 'j'), with a ColumnReport in
+    ``result.attrs["report"]`` saying how many records had one after cleaning."""
+    return map_distinct_reported(series, standardise_name,
+                                 lambda filled, kept: f"{kept:,} of {filled:,} middle names kept after cleaning.")
