@@ -157,6 +157,38 @@ def _record_date(detail: SourceDetail, date_of_birth: str | None) -> str | None:
                  if profile.data_type == "text" and _has_word(profile.name, ("academic year", "school year"))), None)
 
 
+_NAME_LIKE = re.compile(r"[a-z][a-z'\-]*(?: [a-z][a-z'\-]*){0,3}")
+
+
+def _known_first_names() -> frozenset[str]:
+    """Every first name in townhall's nickname table (William, Bill, Liam...)."""
+    from townhall.identity.standardise.nicknames import NAME_GROUPS
+
+    return frozenset(name for canonical, variants in NAME_GROUPS.items() for name in (canonical, *variants))
+
+
+def _name_fields(profiles: list[FieldProfile], samples: dict[str, list[str]]) -> tuple[list[FieldProfile],
+                                                                                         list[FieldProfile]]:
+    """Fields holding the subject's names: those tagged as names, and untagged text fields whose values look like
+    names and whose field name says forename or surname ('GivenNm', 'FamilyNm'); and, of all these, those whose
+    values are mostly known first names (forenames found from their values, whatever the field is called)."""
+    known = _known_first_names()
+    names, forenames_by_value = [], []
+    for profile in profiles:
+        if profile.data_type != "text" or _has_word(profile.name, OTHER_PERSON_WORDS):
+            continue
+        values = _filled_values(samples, profile.name)
+        name_like = len(values) >= 5 and _share(values, _NAME_LIKE.fullmatch) >= 0.9
+        tagged = "name" in profile.tags
+        if tagged or (not profile.tags and name_like and _has_word(
+                profile.name, FORENAME_WORDS + SURNAME_WORDS + MIDDLE_WORDS)):
+            names.append(profile)
+        elif not profile.tags and name_like and _share(values, lambda value: value.split()[0] in known) >= 0.5:
+            names.append(profile)
+            forenames_by_value.append(profile)
+    return names, forenames_by_value
+
+
 def _filled_values(samples: dict[str, list[str]], name: str) -> list[str]:
     return [value.strip().lower() for value in samples.get(name, []) if value and value.strip()]
 
@@ -228,9 +260,9 @@ def plan_source(detail: SourceDetail, overrides: dict[str, Any] | None = None,
     profiles = detail.field_profiles
     samples = samples or {}
     plan = SourcePlan(source=detail.name, owner=detail.owner, record_id=_record_id(detail))
-    names = [profile for profile in _fields_tagged(profiles, "name")
-             if not _has_word(profile.name, OTHER_PERSON_WORDS)]
-    forenames = [profile for profile in names if _has_word(profile.name, FORENAME_WORDS)]
+    names, forenames_by_value = _name_fields(profiles, samples)
+    forenames = [profile for profile in names
+                 if _has_word(profile.name, FORENAME_WORDS) or profile in forenames_by_value]
     surnames = [profile for profile in names if _has_word(profile.name, SURNAME_WORDS)]
     middles = [profile for profile in names if _has_word(profile.name, MIDDLE_WORDS)]
     full_names = [profile for profile in names
@@ -320,8 +352,5 @@ def plan_sources(workspace: Workspace) -> list[SourcePlan]:
         source_overrides = dict(settings.sources.get(summary.name, {}))
         if summary.name in settings.exclude_sources:
             source_overrides["exclude"] = True
-        has_name = any("name" in profile.tags for profile in detail.field_profiles) or source_overrides.get(
-            "full_name") or source_overrides.get("surname")
-        samples = sample_values(workspace, detail) if has_name else {}
-        plans.append(plan_source(detail, source_overrides, samples))
+        plans.append(plan_source(detail, source_overrides, sample_values(workspace, detail)))
     return plans
