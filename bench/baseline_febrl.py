@@ -68,7 +68,7 @@ def link(records: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     """Print the baseline's precision, recall and F1 on one FEBRL set."""
-    from bench.linkage_public import febrl_truth, pairwise_scores
+    from linkage_public import febrl_truth, pairwise_scores
 
     number = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     records = febrl(number)
