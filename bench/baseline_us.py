@@ -41,6 +41,20 @@ def standardise(paths: dict[str, Path]) -> pd.DataFrame:
     return pd.concat([first, second], ignore_index=True)
 
 
+def address_comparison(street: str, code: str, house_number: str | None = None) -> dict[str, object]:
+    """Where the person lives as one comparison, so that a shared home counts once (street, city and ZIP are nested:
+    counted separately they would add up to enough to link a whole household)."""
+    house = f" and {house_number}_l = {house_number}_r" if house_number else ""
+    return {"output_column_name": "address", "comparison_levels": [
+        {"sql_condition": f"{street}_l is null or {street}_r is null", "label_for_charts": "null",
+         "is_null_level": True},
+        {"sql_condition": f"{street}_l = {street}_r and {code}_l = {code}_r{house}", "label_for_charts": "same home"},
+        {"sql_condition": f"jaro_winkler_similarity({street}_l, {street}_r) >= 0.9 and {code}_l = {code}_r{house}",
+         "label_for_charts": "similar street, same code"},
+        {"sql_condition": f"{code}_l = {code}_r", "label_for_charts": "same code"},
+        {"sql_condition": "ELSE", "label_for_charts": "else"}]}
+
+
 def link(records: pd.DataFrame) -> pd.DataFrame:
     """Cluster the records with a hand-configured Splink model: unique_id -> cluster."""
     import splink.comparison_library as cl
@@ -56,9 +70,7 @@ def link(records: pd.DataFrame) -> pd.DataFrame:
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("dob", input_is_string=True),
             cl.ExactMatch("sex"),
-            cl.JaroWinklerAtThresholds("street", [0.95, 0.88]),
-            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
-            cl.ExactMatch("zip"),
+            address_comparison("street", "zip"),
         ],
         retain_intermediate_calculation_columns=True,
     )

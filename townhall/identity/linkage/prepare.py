@@ -36,6 +36,7 @@ from townhall.identity.standardise import (
     standardise_uprns,
 )
 from townhall.identity.standardise._series import map_distinct, map_distinct_to_frame
+from townhall.identity.standardise.organisations import looks_like_organisation  # noqa: F401 - its old home
 from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
