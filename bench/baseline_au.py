@@ -3,22 +3,18 @@ baseline for ``bench/linkage_public.py``.
 
 As a data scientist would write it having read both files: dates parsed with their known formats, the first given
 name taken as the forename, the house number split from the members' address; a name comparison per name with term
-frequencies, date of birth, house number, street, suburb and postcode; blocking on the usual pairs; prior from name
-and date of birth; EM on date of birth and on name.
+frequencies, date of birth, and the address (house number, street, postcode) as one comparison; blocking on the usual
+pairs; prior from name and date of birth; EM on date of birth and on name.
 
     python bench/baseline_au.py 20000     # people generated; prints precision, recall and F1 at 0.9
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
-
-THRESHOLD = 0.9
+from baseline_us import address_comparison, print_scores, train_and_cluster
 
 
 def standardise(paths: dict[str, Path]) -> pd.DataFrame:
@@ -40,24 +36,10 @@ def standardise(paths: dict[str, Path]) -> pd.DataFrame:
     return pd.concat([first, second], ignore_index=True)
 
 
-def address_comparison(street: str, code: str, house_number: str | None = None) -> dict[str, object]:
-    """Where the person lives as one comparison, so that a shared home counts once (street, city and ZIP are nested:
-    counted separately they would add up to enough to link a whole household)."""
-    house = f" and {house_number}_l = {house_number}_r" if house_number else ""
-    return {"output_column_name": "address", "comparison_levels": [
-        {"sql_condition": f"{street}_l is null or {street}_r is null", "label_for_charts": "null",
-         "is_null_level": True},
-        {"sql_condition": f"{street}_l = {street}_r and {code}_l = {code}_r{house}", "label_for_charts": "same home"},
-        {"sql_condition": f"jaro_winkler_similarity({street}_l, {street}_r) >= 0.9 and {code}_l = {code}_r{house}",
-         "label_for_charts": "similar street, same code"},
-        {"sql_condition": f"{code}_l = {code}_r", "label_for_charts": "same code"},
-        {"sql_condition": "ELSE", "label_for_charts": "else"}]}
-
-
 def link(records: pd.DataFrame) -> pd.DataFrame:
     """Cluster the records with a hand-configured Splink model: unique_id -> cluster."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import SettingsCreator, block_on
 
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -72,29 +54,10 @@ def link(records: pd.DataFrame) -> pd.DataFrame:
         ],
         retain_intermediate_calculation_columns=True,
     )
-    database = DuckDBAPI()
-    linker = Linker(database.register(records), settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "surname", "dob")],
-                                                                  recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    for rule in (block_on("dob"), block_on("first_name", "surname")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
-    predictions = linker.inference.predict(threshold_match_probability=0.05)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, THRESHOLD)
-    return clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]].rename(columns={"cluster_id": "cluster"})
-
-
-def main() -> None:
-    """Generate the registers, link them with the baseline and print its precision, recall and F1."""
-    from linkage_public import pairwise_scores
-    from public_data import write_au
-
-    people = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    with tempfile.TemporaryDirectory() as folder:
-        paths, truth = write_au(Path(folder), people)
-        scores = pairwise_scores(link(standardise(paths)), truth)
-    print(f"Australia: precision {scores['precision']:.4f}, recall {scores['recall']:.4f}, F1 {scores['f1']:.4f}")
+    return train_and_cluster(records, settings)
 
 
 if __name__ == "__main__":
-    main()
+    from public_data import write_au
+
+    print_scores("Australia", write_au, lambda paths: link(standardise(paths)))

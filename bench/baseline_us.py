@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +59,7 @@ def address_comparison(street: str, code: str, house_number: str | None = None) 
 def link(records: pd.DataFrame) -> pd.DataFrame:
     """Cluster the records with a hand-configured Splink model: unique_id -> cluster."""
     import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import SettingsCreator, block_on
 
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -74,6 +75,14 @@ def link(records: pd.DataFrame) -> pd.DataFrame:
         ],
         retain_intermediate_calculation_columns=True,
     )
+    return train_and_cluster(records, settings)
+
+
+def train_and_cluster(records: pd.DataFrame, settings: object) -> pd.DataFrame:
+    """Prior from name and date of birth, u by random sampling, EM on date of birth and on name; score, cluster at
+    the threshold: unique_id -> cluster."""
+    from splink import DuckDBAPI, Linker, block_on
+
     database = DuckDBAPI()
     linker = Linker(database.register(records), settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match([block_on("first_name", "surname", "dob")],
@@ -86,17 +95,19 @@ def link(records: pd.DataFrame) -> pd.DataFrame:
     return clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]].rename(columns={"cluster_id": "cluster"})
 
 
-def main() -> None:
-    """Generate the registers, link them with the baseline and print its precision, recall and F1."""
+def print_scores(label: str, write: Callable[[Path, int], tuple[dict[str, Path], pd.DataFrame]],
+                 baseline: Callable[[dict[str, Path]], pd.DataFrame]) -> None:
+    """Generate registers (people from the command line), link them with a baseline and print its scores."""
     from linkage_public import pairwise_scores
-    from public_data import write_us
 
     people = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     with tempfile.TemporaryDirectory() as folder:
-        paths, truth = write_us(Path(folder), people)
-        scores = pairwise_scores(link(standardise(paths)), truth)
-    print(f"US: precision {scores['precision']:.4f}, recall {scores['recall']:.4f}, F1 {scores['f1']:.4f}")
+        paths, truth = write(Path(folder), people)
+        scores = pairwise_scores(baseline(paths), truth)
+    print(f"{label}: precision {scores['precision']:.4f}, recall {scores['recall']:.4f}, F1 {scores['f1']:.4f}")
 
 
 if __name__ == "__main__":
-    main()
+    from public_data import write_us
+
+    print_scores("US", write_us, lambda paths: link(standardise(paths)))
