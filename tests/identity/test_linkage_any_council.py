@@ -17,6 +17,7 @@ from townhall.errors import TownhallError
 from townhall.identity import accuracy, link_people, plan_sources
 from townhall.identity.export import export_index
 from townhall.identity.index import index_status, latest_run, left_out_records, read_index
+from townhall.identity.single_view import person_view
 from townhall.workspace import Workspace
 
 FORENAMES = ["james", "mary", "robert", "patricia", "john", "jennifer", "michael", "linda", "david", "elizabeth",
@@ -210,6 +211,8 @@ def test_a_failed_training_leaves_the_previous_index_and_says_the_index_is_out_o
         after = read_index(workspace, "select unique_id, person_id from identity.records order by unique_id")
         status = index_status(workspace)
         export = export_index(workspace, tmp_path / "index.csv", actor="test")
+        single_view = person_view(workspace, after["person_id"].iloc[0], viewer_role="analyst")
+    assert "out of date" in single_view.index_out_of_date
     pd.testing.assert_frame_equal(before, after)
     assert status.out_of_date and "the last 'townhall link' failed" in status.message
     assert "Run 'townhall link'" in export.out_of_date

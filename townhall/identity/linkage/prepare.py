@@ -26,13 +26,15 @@ from townhall.identity.standardise import (
     parse_addresses,
     split_full_names,
     split_given_names,
-    standardise_address_parts,
     standardise_dates,
+    standardise_house_number,
     standardise_middle_names,
     standardise_names,
     standardise_nhs_numbers,
     standardise_postal_codes,
     standardise_sexes,
+    standardise_street,
+    standardise_town,
     standardise_uprns,
 )
 from townhall.identity.standardise._series import map_distinct, map_distinct_to_frame
@@ -155,12 +157,27 @@ def _empty(index: pd.Index) -> pd.Series:
 
 
 def _join_address(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
-    """The address fields joined into one line, skipping empty parts."""
-    if not fields:
-        return _empty(frame.index)
-    parts = frame[fields].apply(lambda column: column.str.strip()).replace("", pd.NA)
-    joined = parts.apply(lambda row: ", ".join(value for value in row if isinstance(value, str)), axis=1)
-    return joined.replace("", pd.NA).astype("str")
+    """The address fields joined into one line, skipping empty parts (column by column: a join row by row in Python
+    took most of the time of standardising a large source)."""
+    joined = _empty(frame.index)
+    for field_name in fields:
+        part = frame[field_name].astype("str").str.strip().replace("", pd.NA)
+        joined = (joined + ", " + part).fillna(joined).fillna(part)
+    return joined.astype("str")
+
+
+def _address_parts(raw: pd.DataFrame, plan: SourcePlan, address: pd.Series) -> pd.DataFrame:
+    """Flat, house number or name, street, town and postcode: a part's own field where the source has one, else read
+    out of the address line. (``standardise_address_parts`` does the same but joins the lines row by row.)"""
+    parsed = parse_addresses(address)
+    parts = {part: parsed[part].astype("str") for part in ("flat", "house_number", "house_name", "street", "town",
+                                                           "postcode")}
+    for part, field_name, standardiser in (("house_number", plan.house_number, standardise_house_number),
+                                           ("street", plan.street, standardise_street),
+                                           ("town", plan.town, standardise_town)):
+        if field_name:
+            parts[part] = map_distinct(raw[field_name], standardiser).fillna(parts[part]).astype("str")
+    return pd.DataFrame(parts, index=raw.index)
 
 
 def _names(raw: pd.DataFrame, plan: SourcePlan) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -200,8 +217,7 @@ def _places(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> pd.DataFra
     """Postcode (and its sector, district and area), house number, street, town, address and address key."""
     index = raw.index
     address = _join_address(raw, plan.address)
-    parts = standardise_address_parts(raw, address=plan.address, house_number=plan.house_number,
-                                      street=plan.street, town=plan.town)
+    parts = _address_parts(raw, plan, address)
     uk = True
     if plan.postcode:
         postcode, uk, why = read_postcodes(raw[plan.postcode])
@@ -210,7 +226,7 @@ def _places(raw: pd.DataFrame, plan: SourcePlan, notes: list[str]) -> pd.DataFra
     else:
         postcode = _empty(index)
     if plan.address and postcode.isna().any():
-        postcode = postcode.fillna(parse_addresses(address.where(postcode.isna()))["postcode"].astype("str"))
+        postcode = postcode.fillna(parts["postcode"])
     postcode = postcode.astype("str")
     house = parts["house_number"].fillna(parts["house_name"]).astype("str")
     street, town, flat = parts["street"].astype("str"), parts["town"].astype("str"), parts["flat"].astype("str")
