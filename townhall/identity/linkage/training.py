@@ -5,7 +5,8 @@ reported in words with the run, so that training always completes or says plainl
 what to do:
 
 - blocking rules: each candidate the fields allow is counted (a DuckDB group-by, no pairs built) and kept when it
-  compares at most ``MAXIMUM_COMPARISONS_PER_RECORD`` pairs per record;
+  compares at most ``MAXIMUM_COMPARISONS_PER_RECORD`` pairs per record and all kept stay within
+  ``MAXIMUM_TOTAL_COMPARISONS_PER_RECORD``;
 - the prior (how likely two records picked at random are the same person): pairs found by near-certain rules,
   scaled up by the share of true matches those rules are assumed to find; when the strict rules find no pairs,
   looser ones with a lower assumed share; when none find any, a stated assumption (never a silent default);
@@ -68,9 +69,18 @@ def count_pairs(connection: duckdb.DuckDBPyConnection, rule: model.CandidateRule
 
 def choose_blocking_rules(connection: duckdb.DuckDBPyConnection, records: int,
                           columns: set[str]) -> list[model.CandidateRule]:
-    """Candidate rules the data allow, keeping those whose pair count stays within the budget per record."""
+    """Candidate rules the data allow, in order of preference, keeping those whose pair count stays within the
+    budget per record, while all the rules kept together stay within the total budget (a rule that would pass it
+    is skipped, and smaller ones after it may still be kept)."""
     budget = model.MAXIMUM_COMPARISONS_PER_RECORD * max(records, 1)
-    return [rule for rule in model.candidate_rules_for(columns) if 0 < count_pairs(connection, rule) <= budget]
+    total_budget = model.MAXIMUM_TOTAL_COMPARISONS_PER_RECORD * max(records, 1)
+    chosen, total = [], 0
+    for rule in model.candidate_rules_for(columns):
+        pairs = count_pairs(connection, rule)
+        if 0 < pairs <= budget and (total + pairs <= total_budget or not chosen):
+            chosen.append(rule)
+            total += pairs
+    return chosen
 
 
 def _pairs_found(connection: duckdb.DuckDBPyConnection, rules: list[model.PriorRule]) -> int:
