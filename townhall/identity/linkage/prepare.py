@@ -302,6 +302,8 @@ def prepare_source(workspace: Workspace, plan: SourcePlan) -> PreparedSource:
                              records.loc[~keep, "row_number"], "reason": reason[~keep]}).reset_index(drop=True)
     raw_kept = raw.loc[keep]
     filled = {column: int(kept[column].notna().sum()) for column in ROLE_COLUMNS}
+    # A year of birth counts as a field of its own only where it came from an age, not from a date of birth.
+    filled["birth_year"] = int((kept["birth_year"].notna() & kept["date_of_birth"].isna()).sum())
     written = {column: int(raw_kept[plan.field_of(column)].notna().sum())
                for column in ROLE_COLUMNS if plan.field_of(column) and plan.field_of(column) in raw_kept}
     return PreparedSource(plan=plan, records=kept, left_out=left_out, filled=filled, written=written, notes=notes)
