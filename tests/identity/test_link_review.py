@@ -86,7 +86,7 @@ def test_a_withheld_address_is_hidden_from_reviewers_but_not_from_governance(lin
     location = next(item for item in hidden.evidence if item.comparison == "location")
     assert location.left == WITHHELD
     assert not hidden.right.address_hidden or hidden.right.address_withheld
-    names = next(item for item in hidden.evidence if item.comparison == "name")
+    names = next(item for item in hidden.evidence if item.comparison == "forename")
     assert names.left not in ("", WITHHELD)  # names are not where someone lives: still shown
 
     governance = review_pair(linked_demo, pair.key, show_withheld_addresses=True)

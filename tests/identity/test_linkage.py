@@ -153,7 +153,7 @@ def test_the_evidence_kept_for_review_adds_up_to_each_pairs_match_weight(linked_
     for weight, evidence in zip(pairs["match_weight"], pairs["evidence"], strict=True):
         items = json.loads(evidence)
         assert items[0]["comparison"] == "starting point"
-        assert {item["comparison"] for item in items[1:]} >= {"name", "date of birth", "location"}
+        assert {item["comparison"] for item in items[1:]} >= {"forename", "surname", "date of birth", "location"}
         assert sum(item["match_weight"] for item in items) == pytest.approx(weight, abs=0.01)
 
 

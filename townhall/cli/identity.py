@@ -33,6 +33,8 @@ def export(
                   f"households, from {written.sources:,} sources, to {escape(str(written.path))}.")
     console.print("Columns: source, record_id, person_id, household_id, link_confidence (blank when a person has "
                   "only one record). People who opted out of data sharing are not in the index, so not in the file.")
+    if written.out_of_date:
+        console.print(f"[bold yellow]Warning:[/bold yellow] {escape(written.out_of_date)}")
 
 
 @app.command("move")

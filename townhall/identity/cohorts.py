@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from townhall.errors import InputFileError, TownhallError
 from townhall.governance.disclosure import DisclosureRule, ProtectedTable, protect_count, protect_table
-from townhall.identity.index import SCHEMA, IndexNotBuiltError, index_exists
+from townhall.identity.index import SCHEMA, IndexNotBuiltError, index_exists, index_status
 from townhall.store import quote_identifier
 
 if TYPE_CHECKING:
@@ -745,7 +745,8 @@ def run_cohort(workspace: Workspace, rules: str | Path | CohortRules, *, as_of: 
     unplaced = [household.household_id for household in households if household.ward_code is None]
     return CohortResult(rules=spec, rules_file=rules_file, as_of=as_of, disclosure=disclosure, households=households,
                         criteria_table=criteria_table, ward_table=ward_table, households_meeting=households_meeting,
-                        unplaced=unplaced, gazetteer_source=str(gazetteer), notes=notes)
+                        unplaced=unplaced, gazetteer_source=str(gazetteer),
+                        notes=[stale, *notes] if (stale := index_status(workspace).message) else notes)
 
 
 def places_settings(workspace: Workspace) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from townhall.errors import TownhallError
-from townhall.identity.index import SCHEMA, IndexNotBuiltError, index_exists
+from townhall.identity.index import SCHEMA, IndexNotBuiltError, index_exists, index_status
 from townhall.store import atomic_path
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class IndexExport:
     persons: int
     households: int
     sources: int
+    out_of_date: str = ""  # said when a source changed or the last link failed since the index was built
 
 
 def export_index(workspace: Workspace, target: Path | str, *, actor: str) -> IndexExport:
@@ -61,7 +62,8 @@ def export_index(workspace: Workspace, target: Path | str, *, actor: str) -> Ind
         with atomic_path(target) as temporary:
             connection.execute(f"copy ({_EXPORT_QUERY}) to '{_sql_text(temporary)}' (format csv, header true)")
     export = IndexExport(path=target.resolve(), records=int(records), persons=int(persons),
-                         households=int(households), sources=int(sources))
+                         households=int(households), sources=int(sources),
+                         out_of_date=index_status(workspace).message)
     workspace.audit.record(actor, "identity.exported", target.name, details={
         "records": export.records, "persons": export.persons, "households": export.households,
         "sources": export.sources,

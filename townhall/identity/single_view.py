@@ -25,7 +25,7 @@ import duckdb
 from townhall.catalogue import SPECIAL_CATEGORY_TAGS
 from townhall.errors import TownhallError
 from townhall.governance.users import Role
-from townhall.identity.index import SCHEMA, IndexNotBuiltError, age_on
+from townhall.identity.index import SCHEMA, IndexNotBuiltError, age_on, index_status
 from townhall.identity.standardise import (
     NAME_GROUPS,
     check_nhs_number,
@@ -180,6 +180,8 @@ class PersonView:
     household: Household
     flags: list[Flag]
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # Said when a source changed or the last link failed since the index was built (see index.index_status).
+    index_out_of_date: str = ""
 
     @property
     def display_name(self) -> str:
@@ -772,6 +774,7 @@ def person_view(workspace: Workspace, person_id: str, *, viewer_role: Role | str
         ),
         flags=_flags(workspace, {record["source"] for record in records}),
         timeline=timeline,
+        index_out_of_date=index_status(workspace).message,
     )
 
 

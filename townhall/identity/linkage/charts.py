@@ -16,8 +16,8 @@ import pandas as pd
 
 from townhall.errors import TownhallError
 from townhall.identity.index import SCHEMA, latest_run, read_index
-from townhall.identity.linkage.prepare import house_and_street, swapped_day_and_month
-from townhall.identity.standardise import canonical_first_names
+from townhall.identity.linkage.prepare import LINKAGE_COLUMNS, prepare_source
+from townhall.identity.linkage.sources import plan_sources
 from townhall.store.analytics import scratch_connection
 from townhall.store.files import atomic_write_bytes, atomic_write_text
 from townhall.workspace import current_actor
@@ -28,26 +28,28 @@ if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
 
-def linkage_rows(records: pd.DataFrame) -> pd.DataFrame:
-    """Index records with the derived columns the linkage model compares (nickname group, house, swapped date)."""
-    rows = records.copy()
-    born = pd.to_datetime(rows["date_of_birth"], errors="coerce")
-    rows["date_of_birth"] = born.dt.strftime("%Y-%m-%d").astype("str")
-    rows["date_of_birth_swapped"] = swapped_day_and_month(born)
-    rows["birth_year"] = born.dt.year.astype("Int64")
-    rows["first_name_group"] = canonical_first_names(rows["first_name"])
-    rows["house_street"] = house_and_street(rows["address_key"])
-    return rows.drop(columns=["record_date", "address_withheld", "link_confidence"], errors="ignore")
+def linkage_rows(workspace: Workspace, unique_ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The standardised linkage columns of some records, as the last run compared them (their sources are read and
+    standardised again); with no ids, an empty table with the columns, enough for the match-weights chart."""
+    empty = pd.DataFrame({name: pd.Series(dtype="str") for name in LINKAGE_COLUMNS})
+    if not unique_ids:
+        return empty.drop(columns=["record_date"])
+    plans = {plan.source: plan for plan in plan_sources(workspace)}
+    wanted = {unique_id.split(":", 1)[0] for unique_id in unique_ids}
+    frames = [prepare_source(workspace, plans[source]).records for source in sorted(wanted)
+              if source in plans and plans[source].linked]
+    rows = pd.concat([empty, *frames], ignore_index=True) if frames else empty
+    rows = rows.loc[rows["unique_id"].isin(unique_ids)]
+    return rows.drop(columns=["record_date"]).reset_index(drop=True)
 
 
-def _linker(workspace: Workspace) -> tuple[Linker, Any, pd.DataFrame]:
-    """A Splink linker over the index records, loaded with the latest run's trained model."""
+def _linker(workspace: Workspace, records: pd.DataFrame) -> tuple[Linker, Any]:
+    """A Splink linker over ``records``, loaded with the latest run's trained model."""
     from splink import DuckDBAPI, Linker
 
     settings = latest_run(workspace).settings
-    records = linkage_rows(read_index(workspace, f"select * from {SCHEMA}.records"))
     database = DuckDBAPI(scratch_connection())
-    return Linker(database.register(records), settings, log_level=logging.ERROR), database, records
+    return Linker(database.register(records), settings, log_level=logging.ERROR), database
 
 
 def _save(chart: Any, folder: Path, stem: str) -> list[Path]:
@@ -65,10 +67,14 @@ def save_linkage_charts(workspace: Workspace, folder: Path, *,
                         pair: tuple[str, str] | None = None) -> list[Path]:
     """Save the match-weights chart, and the waterfall chart for ``pair`` (two unique ids) if given."""
     folder.mkdir(parents=True, exist_ok=True)
-    linker, database, records = _linker(workspace)
+    linker, database = _linker(workspace, linkage_rows(workspace))
     saved = _save(linker.visualisations.match_weights_chart(), folder, "match-weights")
     if pair is not None:
-        missing = [unique_id for unique_id in pair if unique_id not in set(records["unique_id"])]
+        indexed = set(read_index(workspace, f"select unique_id from {SCHEMA}.records where unique_id in (?, ?)",
+                                 list(pair))["unique_id"])
+        records = linkage_rows(workspace, pair)
+        missing = [unique_id for unique_id in pair
+                   if unique_id not in indexed or unique_id not in set(records["unique_id"])]
         if missing:
             raise TownhallError(f"There is no linked record '{missing[0]}'. Give records as source:record id, "
                                 "for example council_tax:CT10004013, as 'townhall identity export' lists them.")

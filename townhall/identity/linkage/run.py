@@ -7,12 +7,13 @@ address, leave out everyone who opted out, and replace the index in one transact
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from townhall.errors import TownhallError
-from townhall.identity.index import write_index
+from townhall.identity.index import OPTED_OUT, clear_failed_link, record_failed_link, write_index
 from townhall.identity.linkage import model
-from townhall.identity.linkage.conflicts import split_contradicting_clusters
-from townhall.identity.linkage.prepare import prepare_linkage_input
-from townhall.identity.linkage.sources import SourcePlan, plan_sources
+from townhall.identity.linkage.conflicts import reliable_fields, split_contradicting_clusters
+from townhall.identity.linkage.prepare import NO_NAME, PreparedSource, prepare_linkage_input
+from townhall.identity.linkage.sources import ROLE_LABELS, SourcePlan, plan_sources
+from townhall.identity.linkage.training import TrainingPlan, plan_training
+from townhall.settings.identity import DEFAULT_REVIEW_BAND, DEFAULT_THRESHOLD
 from townhall.store.analytics import scratch_connection
 from townhall.store.files import atomic_write_text
 from townhall.workspace import current_actor
@@ -36,16 +39,17 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, float], None]
 
-DEFAULT_THRESHOLD = 0.9  # match probability at which two records are taken to be the same person
-DEFAULT_REVIEW_BAND = (0.5, 0.99)  # pairs scored in this band are offered for clerical review
 U_SAMPLE_PAIRS = 2_000_000
 RANDOM_SEED = 2026
 LOWEST_PROBABILITY_KEPT = 0.05
-# Each EM session trains on at most this many pairs: at a million residents "same date of birth" alone gives 150
-# million, more than memory holds; a sample this size estimates the m-probabilities as well.
-EM_MAXIMUM_PAIRS = 5_000_000
+# Each EM round trains on a sample of at most this many pairs: at a million residents "same date of birth" alone
+# gives 150 million, more than memory holds, and on common names "same forename and surname" gives millions at
+# 200,000 records; a million pairs estimates the m-probabilities as well and took a quarter of the time of five.
+EM_MAXIMUM_PAIRS = 1_000_000
 # Scoring is split into chunks of about this many records a side, so memory stays flat as the council grows.
 RECORDS_PER_SCORING_CHUNK = 400_000
+# A field used for linkage filled in fewer than this share of a source's records (once standardised) is warned of.
+MOSTLY_FILLED = 0.5
 
 
 def scoring_chunks(records: int) -> int:
@@ -65,18 +69,13 @@ class LinkageOptions:
     @classmethod
     def from_workspace(cls, workspace: Workspace, threshold: float | None = None) -> LinkageOptions:
         """Options from townhall.toml, with an explicit threshold taking precedence."""
-        settings = workspace.config.extra.get("identity", {})
-        chosen = threshold if threshold is not None else float(settings.get("threshold", DEFAULT_THRESHOLD))
+        settings = workspace.settings.identity
+        chosen = threshold if threshold is not None else settings.threshold
         if not 0 < chosen < 1:
             raise TownhallError(f"The linkage threshold must be a probability between 0 and 1, not {chosen}.")
-        band = tuple(float(value) for value in settings.get("review_band", DEFAULT_REVIEW_BAND))
-        if len(band) != 2 or not 0 <= band[0] < band[1] <= 1:
-            raise TownhallError("townhall.toml [identity] review_band must be two probabilities, low then high, "
-                                "such as [0.5, 0.99].")
-        settings_file = settings.get("settings_file")
-        return cls(threshold=chosen, review_band=(band[0], band[1]),
-                   opt_out_source=settings.get("opt_out_source") or _guess_opt_out_source(workspace),
-                   settings_file=(workspace.path / settings_file) if settings_file else None)
+        return cls(threshold=chosen, review_band=settings.review_band,
+                   opt_out_source=settings.opt_out_source or _guess_opt_out_source(workspace),
+                   settings_file=(workspace.path / settings.settings_file) if settings.settings_file else None)
 
 
 def _guess_opt_out_source(workspace: Workspace) -> str | None:
@@ -97,16 +96,53 @@ class LinkageSummary:
     threshold: float
     seconds: float
     sources: list[dict[str, Any]]
-    left_out: list[dict[str, str]]
+    left_out: list[dict[str, str]]  # sources left out as a whole, with the reason
     blocking_rules: list[str]
     pairs_for_review: int
     decisions_applied: int
     settings: dict[str, Any] = field(repr=False)
+    # Records left out of the index, by reason (no name, organisation, only a name, opted out, source left out).
+    records_left_out: dict[str, int] = field(default_factory=dict)
+    # Fields used for matching, in words, with how many linked records had each: {"date of birth": 9120, ...}.
+    fields_used: dict[str, int] = field(default_factory=dict)
+    prior_explained: str = ""
+    training_rounds: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def person_key(unique_ids: pd.Series, prefix: str) -> pd.Series:
     """A short stable id from the smallest record id in a group: 'P-3F9A1C22B0'."""
     return unique_ids.map(lambda value: f"{prefix}-{hashlib.sha256(value.encode()).hexdigest()[:10].upper()}")
+
+
+@contextlib.contextmanager
+def _em_probabilities_kept_in_range() -> Iterator[None]:
+    """While training, raise any m or u probability EM estimates below Splink's own minimum (1e-300) to it.
+
+    Splink 5.0's EM can drive a level that true matches never show towards zero, reach a denormal such as 1.6e-321,
+    and then refuse to store it (ValueError in ``comparison_level._validate_m_u_probability``), so a run crashed
+    where the answer is simply "this level is never a match". Splink clamps to the same minimum when it turns m
+    and u into match weights, so this changes no score.
+    """
+    from splink.internals import expectation_maximisation
+    from splink.internals.comparison_level import M_U_CLAMP_MIN
+
+    original = expectation_maximisation.populate_m_u_from_lookup
+
+    def kept_in_range(fixed: set[str], level: Any, name: str, lookup: dict[str, dict[int, Any]]) -> None:
+        for records in lookup.values():
+            for record in records.values():
+                for key in ("m_probability", "u_probability"):
+                    value = record.get(key)
+                    if isinstance(value, float) and value < M_U_CLAMP_MIN:
+                        record[key] = M_U_CLAMP_MIN
+        original(fixed, level, name, lookup)
+
+    expectation_maximisation.populate_m_u_from_lookup = kept_in_range
+    try:
+        yield
+    finally:
+        expectation_maximisation.populate_m_u_from_lookup = original
 
 
 class LinkageJob:
@@ -121,20 +157,17 @@ class LinkageJob:
         self.records = records
         self.input_table = self.database.register(records)
         self.linker: Linker = Linker(self.input_table, settings, log_level=logging.ERROR)
-        self.columns = set(records.columns[records.notna().any()])
         self.predictions: Any = None
 
-    def train(self) -> None:
-        """u-probabilities by random sampling, m-probabilities by EM in sessions not blocked on address."""
+    def train(self, rounds: list[model.TrainingRound]) -> None:
+        """u-probabilities by random sampling, then m-probabilities by EM in the chosen rounds (the prior is set in
+        the settings beforehand, from near-certain rules; see ``training``)."""
         logging.getLogger("splink").setLevel(logging.ERROR)
         training = self.linker.training
-        rules = [sql for sql, needs in model.DETERMINISTIC_RULES if set(needs) <= self.columns]
-        if rules:
-            training.estimate_probability_two_random_records_match(rules, recall=0.8)
         training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=RANDOM_SEED)
-        for sql, needs in model.TRAINING_BLOCKS:
-            if set(needs) <= self.columns:
-                training.estimate_parameters_using_expectation_maximisation(sql, max_pairs=EM_MAXIMUM_PAIRS)
+        with _em_probabilities_kept_in_range():
+            for round_ in rounds:
+                training.estimate_parameters_using_expectation_maximisation(round_.rule, max_pairs=EM_MAXIMUM_PAIRS)
 
     def predict(self, lowest_probability: float) -> None:
         """Score every pair the blocking rules find, keeping those at or above ``lowest_probability``."""
@@ -178,7 +211,8 @@ class LinkageJob:
         edge_table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
         smallest = frame.groupby("cluster_id")["unique_id"].transform("min")
         connected = pd.DataFrame({"unique_id": frame["unique_id"], "cluster": smallest})
-        return split_contradicting_clusters(connected, edges, self.records, threshold)
+        return split_contradicting_clusters(connected, edges, self.records, threshold,
+                                            reliable_fields(self.trained_settings()))
 
     def trained_settings(self) -> dict[str, Any]:
         """The model as a Splink settings dictionary, with the trained m and u probabilities."""
@@ -205,11 +239,18 @@ class LinkageJob:
 
 # Which input columns to show, per comparison, as the values compared.
 _COMPARED_VALUES = {
-    "name": ("first_name", "surname"),
+    "forename": ("first_name",),
+    "middle_names": ("middle_names",),
+    "surname": ("surname",),
     "date_of_birth": ("date_of_birth", "birth_year"),
+    "sex": ("sex",),
     "nhs_number": ("nhs_number",),
-    "location": ("uprn", "house_street", "postcode"),
+    "other_id": ("other_id",),
+    "location": ("uprn", "house_street", "postcode", "town"),
 }
+# Comparison names as a reviewer reads them.
+_COMPARISON_LABELS = {"other_id": "personal code", "middle_names": "middle names", "date_of_birth": "date of birth",
+                      "nhs_number": "NHS number"}
 
 
 def _values(rows: pd.DataFrame, column: str, missing: object = None) -> list[Any]:
@@ -257,33 +298,17 @@ def evidence_of(rows: pd.DataFrame, settings: dict[str, Any]) -> list[list[dict[
                       _values(rows, f"mw_tf_adj_{name}"), _shown_side(rows, compared, "l"),
                       _shown_side(rows, compared, "r"), strict=True)
         for items, (gamma, weight, adjustment, left, right) in zip(result, columns, strict=True):
-            items.append({"comparison": name.replace("_", " "), "level": labels.get(int(gamma), ""),
+            items.append({"comparison": _COMPARISON_LABELS.get(name, name), "level": labels.get(int(gamma), ""),
                           "match_weight": round(_number(weight) + _number(adjustment), 3),
                           "left": left, "right": right})
     return result
 
 
-def choose_blocking_rules(records: pd.DataFrame, columns: set[str]) -> list[model.CandidateRule]:
-    """Candidate rules the data allow, keeping those whose pair count stays within the budget per record."""
-    from splink import DuckDBAPI
-    from splink.blocking_analysis import count_comparisons_from_blocking_rules
-
-    database = DuckDBAPI(scratch_connection())
-    table = database.register(records[[column for column in records.columns if column != "record_date"]])
-    budget = model.MAXIMUM_COMPARISONS_PER_RECORD * max(len(records), 1)
-    chosen = []
-    for rule in model.candidate_rules_for(columns):
-        counted = count_comparisons_from_blocking_rules(
-            table, blocking_rules=rule.sql, link_type="dedupe_only",
-            record_sample_proportion=1.0 if len(records) < 200_000 else 0.1)
-        if counted[0]["marginal_comparison_count"] <= budget:
-            chosen.append(rule)
-    return chosen
-
-
-def _settings_for(records: pd.DataFrame, options: LinkageOptions) -> tuple[dict[str, Any], list[str]]:
-    """The Splink settings: the analyst's file if townhall.toml names one, else generated from the data."""
-    columns = model.usable_columns(records)
+def _settings_for(records: pd.DataFrame, options: LinkageOptions,
+                  columns: set[str]) -> tuple[dict[str, Any], list[str], TrainingPlan]:
+    """The Splink settings: the analyst's file if townhall.toml names one, else generated from the data, with the
+    training plan (blocking rules, prior and EM rounds) decided from counts on the data."""
+    plan, comparisons = plan_training(records, columns)
     if options.settings_file is not None:
         try:
             settings = json.loads(options.settings_file.read_text(encoding="utf-8"))
@@ -291,12 +316,10 @@ def _settings_for(records: pd.DataFrame, options: LinkageOptions) -> tuple[dict[
             raise TownhallError(f"Could not read the linkage settings file {options.settings_file}: {error}") from None
         rules = [rule["blocking_rule"] if isinstance(rule, dict) else rule
                  for rule in settings.get("blocking_rules_to_generate_predictions", [])]
-        return settings, rules
-    rules = [rule.sql for rule in choose_blocking_rules(records, columns)]
-    if not rules:
-        raise TownhallError("None of the ways of finding likely pairs (same date of birth, same name, same NHS "
-                            "number, same surname and postcode) can be used on these sources.")
-    return model.base_settings(model.comparisons_for(columns), rules), rules
+        settings.setdefault("probability_two_random_records_match", plan.prior)
+        return settings, rules, plan
+    rules = [rule.sql for rule in plan.blocking_rules]
+    return model.base_settings(comparisons, rules, prior=plan.prior), rules, plan
 
 
 def _read_decisions(workspace: Workspace) -> pd.DataFrame:
@@ -370,22 +393,88 @@ def link_people(workspace: Workspace, *, threshold: float | None = None, progres
     """Link every person-bearing source, cluster into people and households, and replace the person index.
 
     ``job_callback`` (used by ``--evaluate``) receives the trained job and the edges before the job is closed.
+    A run that fails leaves the previous index as it was and is recorded, so the index says it is out of date.
     """
+    try:
+        summary = _link_people(workspace, threshold, progress or (lambda _step, _fraction: None), job_callback)
+    except BaseException as error:
+        record_failed_link(workspace, error)
+        raise
+    return summary
+
+
+def _fields_used(records: pd.DataFrame, columns: set[str]) -> dict[str, int]:
+    """The fields the model compares, in words, with how many linked records had each."""
+    used: dict[str, int] = {}
+    for column, label in ROLE_LABELS.items():
+        if column not in columns or column not in records:
+            continue
+        filled = records[column].notna()
+        if column == "birth_year":  # only where it came from an age, not from a date of birth
+            filled &= records["date_of_birth"].isna()
+        if filled.any():
+            used[label] = int(filled.sum())
+    return used
+
+
+def _mostly_empty_warnings(prepared: list[PreparedSource], columns: set[str]) -> list[str]:
+    """A warning per field used for linkage that is filled in under half of its source's records once
+    standardised, naming the source, the field and the share filled."""
+    warnings = []
+    for item in prepared:
+        records = len(item.records)
+        for column, filled in item.filled.items():
+            # Parts read out of an address line (town, street) are often absent by design: only a role's own
+            # field, or the full name a forename and surname come from, is warned of.
+            field_name = getattr(item.plan, column, None) or (
+                item.plan.full_name if column in ("first_name", "surname") else None)
+            if not records or not field_name or column not in columns or filled >= MOSTLY_FILLED * records:
+                continue
+            written = item.written.get(column, 0)
+            lost = (f"; {written / records:.0%} had a value, so most could not be read: check its format with "
+                    f"'townhall sources show {item.plan.source}'") if written - filled > 0.1 * records else ""
+            warnings.append(f"{item.plan.source}.{field_name} ({ROLE_LABELS.get(column, column)}) is filled in only "
+                            f"{filled / records:.0%} of {records:,} records after standardisation{lost}.")
+    return warnings
+
+
+def _leave_out_opted_out(linked: pd.DataFrame, options: LinkageOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The linked records without everyone who opted out (any record of theirs in the opt-out source), and the
+    records left out. Kept as one call so that another matcher of opt-outs can be put in its place."""
+    opted_out_people = set(linked.loc[linked["source"] == options.opt_out_source, "person_id"]) \
+        if options.opt_out_source else set()
+    is_opted_out = linked["person_id"].isin(opted_out_people)
+    return (linked.loc[~is_opted_out].copy(),
+            linked.loc[is_opted_out, ["unique_id", "source", "record_id", "row_number"]])
+
+
+def _counts_by_reason(left_out: pd.DataFrame, opted_out: int) -> dict[str, int]:
+    """Records left out of the index, by reason ('source left out: ...' counted as one reason)."""
+    reasons = left_out["reason"].str.split(":").str[0].value_counts().to_dict() if len(left_out) else {}
+    counts = {str(reason): int(count) for reason, count in reasons.items()}
+    if opted_out:
+        counts[OPTED_OUT] = opted_out
+    return counts
+
+
+def _link_people(workspace: Workspace, threshold: float | None, report: Progress,
+                 job_callback: Callable[[LinkageJob, pd.DataFrame], None] | None) -> LinkageSummary:
     started = time.perf_counter()
-    report = progress or (lambda _step, _fraction: None)
     options = LinkageOptions.from_workspace(workspace, threshold)
     plans = plan_sources(workspace)
-    records, prepared = prepare_linkage_input(
+    records, prepared, left_out = prepare_linkage_input(
         workspace, plans, progress=lambda step, fraction: report(step, 0.15 * fraction))
     if records.empty:
         raise TownhallError("No registered source holds people's names with a date of birth, NHS number or "
                             "address, so there is nothing to link. Register sources with 'townhall sources add' "
                             "and check their field tags.")
-    settings, rules = _settings_for(records, options)
-    report("Estimating the linkage model (no labelled data needed)", 0.15)
+    columns = model.usable_columns(records)
+    report("Choosing how to find and score pairs", 0.15)
+    settings, rules, training = _settings_for(records, options, columns)
+    report("Estimating the linkage model (no labelled data needed)", 0.2)
     job = LinkageJob(records, settings, options.threshold)
     try:
-        job.train()
+        job.train(training.rounds)
         report("Scoring pairs of records", 0.5)
         job.predict(min(LOWEST_PROBABILITY_KEPT, options.review_band[0], options.threshold))
         report("Clustering records into people", 0.7)
@@ -407,11 +496,7 @@ def link_people(workspace: Workspace, *, threshold: float | None = None, progres
                            confident[["unique_id_r", "match_probability"]].set_axis(["unique_id", "p"], axis=1)]
                           ).groupby("unique_id")["p"].max()
     linked["link_confidence"] = linked["unique_id"].map(best_link)
-    opted_out_people = set(linked.loc[linked["source"] == options.opt_out_source, "person_id"]) \
-        if options.opt_out_source else set()
-    is_opted_out = linked["person_id"].isin(opted_out_people)
-    opted_out = linked.loc[is_opted_out, ["unique_id", "source", "record_id", "row_number"]]
-    kept = linked.loc[~is_opted_out].copy()
+    kept, opted_out = _leave_out_opted_out(linked, options)
     persons = build_persons(kept)
     households, household_of_person = build_households(persons, kept)
     persons["household_id"] = household_of_person.to_numpy()
@@ -422,29 +507,54 @@ def link_people(workspace: Workspace, *, threshold: float | None = None, progres
     kept_ids = set(kept["unique_id"])
     pairs = pairs.loc[pairs["left_unique_id"].isin(kept_ids) & pairs["right_unique_id"].isin(kept_ids)]
     sources = [{"source": item.plan.source, "records": len(item.records), "organisations": item.organisations,
-                "too_little_to_link": item.too_little, "fields": item.plan.identity_fields()}
+                "too_little_to_link": item.too_little, "no_name": int((item.left_out["reason"] == NO_NAME).sum()),
+                "fields": {ROLE_LABELS[column]: filled for column, filled in item.filled.items()
+                           if filled and column in columns and item.plan.field_of(column)},
+                "notes": item.notes}
                for item in prepared]
-    left_out = [{"source": plan.source, "reason": plan.left_out_because} for plan in plans if not plan.linked]
+    summary = LinkageSummary(
+        records=len(kept), persons=len(persons), households=len(households), opted_out_records=len(opted_out),
+        threshold=options.threshold, seconds=0.0, sources=sources,
+        left_out=[{"source": plan.source, "reason": plan.left_out_because} for plan in plans if not plan.linked],
+        blocking_rules=rules, pairs_for_review=len(pairs), decisions_applied=len(decisions), settings=trained,
+        records_left_out=_counts_by_reason(left_out, len(opted_out)), fields_used=_fields_used(records, columns),
+        prior_explained=training.prior_explained,
+        training_rounds=[round_.description for round_ in training.rounds],
+        warnings=_mostly_empty_warnings(prepared, columns))
     report("Writing the person index", 0.95)
+    _commit_index(workspace, summary, records=kept, persons=persons, households=households, pairs=pairs,
+                  opted_out=opted_out, left_out=left_out)
+    report("Done", 1.0)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _commit_index(workspace: Workspace, summary: LinkageSummary, **tables: pd.DataFrame) -> None:
+    """The one commit point of a run: the index and its run row in one transaction, then the model file, then the
+    audit entry. A failure before the transaction commits leaves the previous index as it was."""
+    trained = summary.settings
+    versions = {source.name: source.version for source in workspace.catalogue.list_sources()}
     write_index(
-        workspace, records=kept, persons=persons, households=households, pairs=pairs, opted_out=opted_out,
+        workspace, **tables,
         run={"finished_at": pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(), "run_by": current_actor(),
-             "threshold": options.threshold, "records": len(kept), "persons": len(persons),
-             "households": len(households), "opted_out_records": len(opted_out),
-             "sources": json.dumps(sources), "settings": json.dumps(trained, default=str)})
+             "threshold": summary.threshold, "records": summary.records, "persons": summary.persons,
+             "households": summary.households, "opted_out_records": summary.opted_out_records,
+             "sources": json.dumps(summary.sources), "settings": json.dumps(trained, default=str),
+             "summary": json.dumps({
+                 "fields_used": summary.fields_used, "records_left_out": summary.records_left_out,
+                 "prior": summary.prior_explained, "training_rounds": summary.training_rounds,
+                 "blocking_rules": summary.blocking_rules, "warnings": summary.warnings,
+                 "source_versions": versions, "left_out_sources": summary.left_out})})
     # The model file follows the index, so a failed index write leaves both as the previous run left them.
     model_folder = workspace.path / "models" / "linkage"
     model_folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(model_folder / "model.json", json.dumps(trained, indent=2, default=str))
+    clear_failed_link(workspace)
     _apply_recorded_moves(workspace)
     workspace.audit.record(current_actor(), "identity.linked", "person index", details={
-        "records": len(kept), "persons": len(persons), "households": len(households),
-        "opted_out_records": len(opted_out), "threshold": options.threshold, "decisions_applied": len(decisions)})
-    report("Done", 1.0)
-    return LinkageSummary(
-        records=len(kept), persons=len(persons), households=len(households), opted_out_records=len(opted_out),
-        threshold=options.threshold, seconds=time.perf_counter() - started, sources=sources, left_out=left_out,
-        blocking_rules=rules, pairs_for_review=len(pairs), decisions_applied=len(decisions), settings=trained)
+        "records": summary.records, "persons": summary.persons, "households": summary.households,
+        "opted_out_records": summary.opted_out_records, "threshold": summary.threshold,
+        "decisions_applied": summary.decisions_applied, "records_left_out": summary.records_left_out})
 
 
 def _apply_recorded_moves(workspace: Workspace) -> None:

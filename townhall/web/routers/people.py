@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from townhall.governance.users import User
-from townhall.identity.index import IndexNotBuiltError
+from townhall.identity.index import IndexNotBuiltError, index_status
 from townhall.identity.single_view import (
     DEFAULT_SEARCH_LIMIT,
     MAX_SEARCH_LIMIT,
@@ -86,6 +86,7 @@ def _search_form(request: Request, *, values: dict[str, str] | None = None,
         "purposes": lookup_purposes(workspace_of(request)), "values": values or {}, "errors": errors or {},
         "has_errors": bool(errors), "results": results, "purpose": purpose,
         "result_links": {match.person_id: person_href(match.person_id, purpose) for match in results or []},
+        "index_out_of_date": index_status(workspace_of(request)).message if results is not None else "",
     }, status_code=status_code)
 
 
@@ -171,6 +172,7 @@ class SearchResults:
     purpose: str
     count: int
     results: list[PersonMatch]
+    index_out_of_date: str = ""  # said when a source changed or the last link failed since the index was built
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,8 @@ def api_search(request: Request, user: Annotated[User, Depends(current_user)],
         return _problem(503, str(error))
     record_search(workspace, actor=user.username, purpose=stated, fields_used=fields, results=len(results),
                   via="api")
-    return SearchResults(purpose=stated, count=len(results), results=results)
+    return SearchResults(purpose=stated, count=len(results), results=results,
+                         index_out_of_date=index_status(workspace).message)
 
 
 @router.get("/api/people/{person_id}", response_model=PersonView,
