@@ -9,8 +9,14 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from townhall.workspace import Workspace
+
+# Property tests check what generated values do, never how fast: no wall-clock deadline (the default 200 ms failed a
+# run on a loaded machine) and no "too slow" health check, whatever else is running beside the suite.
+settings.register_profile("townhall", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("townhall")
 
 
 def pytest_configure(config: pytest.Config) -> None:
