@@ -342,8 +342,10 @@ def rule_folders(workspace: Workspace) -> dict[str, Path]:
 
 
 def list_rule_files(workspace: Workspace) -> list[RuleFile]:
-    """Every rule file available to a workspace, each read so that a broken one says why."""
+    """Every rule file available to a workspace, each read so that a broken one says why (including one that names
+    sources this council has not registered, such as a built-in example written for the demo's sources)."""
     found: list[RuleFile] = []
+    registered = {summary.name for summary in workspace.catalogue.list_sources()}
     for location, folder in rule_folders(workspace).items():
         if not folder.is_dir():
             continue
@@ -356,8 +358,22 @@ def list_rule_files(workspace: Workspace) -> list[RuleFile]:
                 found.append(RuleFile(path.stem, location, path, None, "", 0, str(error)))
                 continue
             found.append(RuleFile(path.stem, location, path, rules.name, rules.description.strip(),
-                                  len(rules.criteria), None))
+                                  len(rules.criteria), _unregistered_sources(rules, location, registered)))
     return found
+
+
+def _unregistered_sources(rules: CohortRules, location: str, registered: set[str]) -> str | None:
+    """Why rules that name sources the council has not registered cannot run here; None when they all are."""
+    named = {check.source for criterion in rules.criteria for check in criterion.checks()}
+    missing = sorted(named - registered)
+    if not missing:
+        return None
+    if location == "workspace":
+        return (f"it names sources that are not registered: {', '.join(missing)}. Register them, or change the "
+                "file to name the council's own sources.")
+    return (f"it is an example written for the demo council's sources, and {len(missing)} of the "
+            f"{len(named)} sources it names are not registered here. Copy it into the workspace's "
+            f"{WORKSPACE_RULES_FOLDER} folder and change its source and field names to the council's own.")
 
 
 def find_rule_file(workspace: Workspace, location: str, name: str) -> RuleFile:

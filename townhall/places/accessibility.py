@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 from townhall.errors import InputFileError, TownhallError
 from townhall.governance.disclosure import DisclosureRule, ProtectedTable, protect_count, protect_table
 from townhall.places.defaults import DEFAULT_THRESHOLD_KM
-from townhall.places.locations import haversine_metres, household_locations, local_metres
+from townhall.places.locations import haversine_metres, household_locations, local_metres, registered_columns
 from townhall.workspace import Workspace
 
 SITE_PARTS = ("name", "type", "latitude", "longitude")
@@ -112,16 +112,8 @@ def _configured_columns(workspace: Workspace) -> dict[str, str]:
 def service_site_sources(workspace: Workspace) -> list[str]:
     """Registered sources with a name, type, latitude and longitude column ([places.service_site_columns] names)."""
     wanted = {name.strip().lower() for name in _configured_columns(workspace).values()}
-    sources = {summary.name for summary in workspace.catalogue.list_sources()}
-    if not sources:
-        return []
-    with workspace.analytics.connect(read_only=True) as connection:
-        rows = connection.execute("select table_name, column_name from information_schema.columns "
-                                  "where table_schema = 'sources'").fetchall()
-    columns: dict[str, set[str]] = {}
-    for table, column in rows:
-        columns.setdefault(table, set()).add(str(column).strip().lower())
-    return sorted(name for name in sources if wanted <= columns.get(name, set()))
+    return sorted(name for name, columns in registered_columns(workspace).items()
+                  if wanted <= {column.strip().lower() for column in columns})
 
 
 def _sites_from_source(workspace: Workspace, source: str) -> ServiceSites:

@@ -16,6 +16,7 @@ from townhall.catalogue.gazetteer import find_gazetteer
 from townhall.errors import TownhallError
 from townhall.places.assign import Assignment, assign_to_areas, read_gazetteer_coordinates
 from townhall.places.geography import LATITUDE_NAMES, LONGITUDE_NAMES, Geography
+from townhall.places.locations import registered_columns
 from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
@@ -45,17 +46,9 @@ def mappable_sources(workspace: Workspace) -> list[str]:
 
     The opt-out list itself is never offered: it is not a service's records.
     """
-    names = [summary.name for summary in workspace.catalogue.list_sources()]
-    if not names:
-        return []
-    with workspace.analytics.connect(read_only=True) as connection:
-        rows = connection.execute("select table_name, column_name from information_schema.columns "
-                                  "where table_schema = 'sources'").fetchall()
-    columns: dict[str, list[str]] = {}
-    for table, column in rows:
-        columns.setdefault(table, []).append(column)
     opt_out_source = workspace.settings.identity.opt_out_source
-    return [name for name in names if name != opt_out_source and any(location_columns(columns.get(name, [])).values())]
+    return [name for name, columns in registered_columns(workspace).items()
+            if name != opt_out_source and any(location_columns(columns).values())]
 
 
 @dataclass

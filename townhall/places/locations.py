@@ -14,6 +14,21 @@ EARTH_RADIUS_METRES = 6_371_008.8
 METRES_PER_DEGREE_LATITUDE = 111_320.0
 
 
+def registered_columns(workspace: Workspace) -> dict[str, list[str]]:
+    """Each registered source's column names, in order (read from the analytics store in one query)."""
+    names = [summary.name for summary in workspace.catalogue.list_sources()]
+    if not names:
+        return {}
+    with workspace.analytics.connect(read_only=True) as connection:
+        rows = connection.execute("select table_name, column_name from information_schema.columns "
+                                  "where table_schema = 'sources' order by table_name, ordinal_position").fetchall()
+    columns: dict[str, list[str]] = {name: [] for name in names}
+    for table, column in rows:
+        if table in columns:
+            columns[table].append(str(column))
+    return columns
+
+
 def haversine_metres(latitude: np.ndarray | float, longitude: np.ndarray | float,
                      to_latitude: np.ndarray | float, to_longitude: np.ndarray | float) -> np.ndarray:
     """Straight-line (great-circle) distance in metres between points given in degrees, element by element."""
