@@ -1,5 +1,6 @@
-"""The two councils side by side, opened once per module for tests that only read them: Brinsford (the second
-council) and Ashbury (the linked demo it was made from), so a capability's answers can be compared."""
+"""The two councils side by side, opened once per module for tests that only READ them: Brinsford (the second
+council) and Ashbury (the linked demo it was made from), so a capability's answers can be compared. A test that
+writes (an audit entry, a new file) takes the fresh copies ``second_council`` and ``linked_demo`` instead."""
 
 from __future__ import annotations
 

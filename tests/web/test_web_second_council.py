@@ -15,7 +15,7 @@ from townhall.governance.users import Role
 from townhall.workspace import Workspace
 
 PAGES_PER_ROLE = 150  # enough for every kind of page the navigation reaches
-PER_SHAPE = 3  # pages of one kind (a source's page, a map's download…) fetched per role
+PER_SHAPE = 2  # pages of one kind (a source's page, a map's download…) fetched per role
 SKIPPED = ("/static/", "/assets/", "/logout")
 # Pages that still need a demo name and are another engineer's to fix (path prefix -> who and why). The crawl fails
 # on any other page that does; a page that no longer does simply drops out of the problems.
