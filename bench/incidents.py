@@ -1,29 +1,29 @@
 """Benchmark: incident list query time on a linked demo council (target: well under a second at 1M residents).
 
-    python bench/incidents.py                                      # copies /tmp/linkbench/ashbury-1000000
-    python bench/incidents.py --workspace /tmp/linkbench/ashbury-100000
+    python bench/incidents.py                                      # a linked demo of 20,000 residents
+    python bench/incidents.py --residents 1000000                  # built once, kept under the temporary folder
     python bench/incidents.py --workspace ashbury --in-place        # a workspace of your own (written: audit log)
 
-A prebuilt workspace is copied to a temporary folder first (the list writes to the audit log), without its source
-files. Prints the time to read every vulnerable person with their position (one DuckDB query), the time to list the
-people in circles of several sizes and in a polygon, and the whole call (read + list), each the fastest of three.
+The linked demo is built the first time and kept under the system temporary folder (bench/cached_demo.py); the
+workspace is copied to a scratch folder first (the list writes to the audit log), without its source files.
+Prints the time to read every vulnerable person with their position (one DuckDB query), the time to list the people
+in circles of several sizes and in a polygon, and the whole call (read + list), each the fastest of three.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
-import shutil
 import tempfile
 import time
 from pathlib import Path
+
+from cached_demo import DEFAULT_RESIDENTS, copy_of, linked_demo
 
 from townhall.governance.users import Role, User
 from townhall.places.incidents import circle_area, incident_list, polygon_area, vulnerable_people
 from townhall.workspace import Workspace
 
-DEFAULT_WORKSPACE = Path("/tmp/linkbench/ashbury-1000000")
 PLANNER = User("bench.emergency", "Bench Planner", Role.PRACTITIONER, "Emergency Planning")
 
 
@@ -34,15 +34,6 @@ def _fastest(function, repeats: int = 3) -> tuple[float, object]:  # type: ignor
         result = function()
         best = min(best, time.perf_counter() - started)
     return best, result
-
-
-def _copy(source: Path, target: Path) -> Path:
-    """The workspace's stores and settings, without its source files (not read by the list)."""
-    target.mkdir(parents=True)
-    for name in ("townhall.toml", "warehouse.duckdb", "app.db"):
-        shutil.copy2(source / name, target / name)
-    (target / "outputs").mkdir()
-    return target
 
 
 def run(folder: Path) -> None:
@@ -84,20 +75,23 @@ def run(folder: Path) -> None:
 
 
 def main() -> None:
-    """Copy the prebuilt workspace (unless told to use it in place) and time the incident list on it."""
+    """Time the incident list on a copy of the cached linked demo (or of the workspace given)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workspace", type=Path, default=DEFAULT_WORKSPACE, help="an already linked workspace")
+    parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="size of the linked demo to use")
+    parser.add_argument("--workspace", type=Path, help="an already linked workspace instead of the cached demo")
     parser.add_argument("--in-place", action="store_true", help="use the workspace itself instead of a copy")
     arguments = parser.parse_args()
-    if not (arguments.workspace / "townhall.toml").exists():
-        raise SystemExit(f"{arguments.workspace} is not a workspace: build one with bench/linkage.py or give "
-                         "--workspace.")
+    if arguments.workspace is None:
+        folder = linked_demo(arguments.residents)
+    elif (arguments.workspace / "townhall.toml").exists():
+        folder = arguments.workspace
+    else:
+        raise SystemExit(f"{arguments.workspace} is not a workspace.")
     if arguments.in_place:
-        run(arguments.workspace)
+        run(folder)
         return
-    with tempfile.TemporaryDirectory(prefix="incident-bench-") as folder:
-        os.environ.setdefault("TOWNHALL_SECRETS_DIR", str(Path(folder) / "secrets"))
-        run(_copy(arguments.workspace, Path(folder) / "ashbury"))
+    with tempfile.TemporaryDirectory(prefix="incident-bench-") as scratch:
+        run(copy_of(folder, Path(scratch) / "ashbury"))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Benchmark: how fast the practitioner's single view answers, as the council grows.
 
-    python bench/person_page.py                                          # 20,000 and 1,000,000 residents
-    python bench/person_page.py --residents 20000 --folder ~/person-bench   # keep the linked workspaces
+    python bench/person_page.py                                          # 20,000 residents
+    python bench/person_page.py --residents "20000 1000000"              # and a million (slow to build the first time)
 
-For each size: build the demo workspace and link it with ``townhall.identity.link_people`` (both timed, but not part
-of the figures; with --folder a second run reuses a workspace already linked, and the linkage benchmark's
-workspaces at the same sizes can be shared), then over a few hundred people drawn at random from the index:
+For each size: the linked demo workspace, built and linked the first time and kept under the system temporary
+folder (bench/cached_demo.py; the other benchmarks share it), then over a few hundred people drawn at random from
+the index:
 
 - ``person_view``: the library call behind the page and the API (one read-only DuckDB connection, the person, their
   household, their records, each source's rows, the catalogue's field tags);
@@ -31,9 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DEFAULT_RESIDENTS = "20000 1000000"
+from cached_demo import DEFAULT_SEED, copy_of, linked_demo
+
+DEFAULT_RESIDENTS = "20000"
 DEFAULT_PEOPLE = 300
-SEED = 2026
 TARGET_RESIDENTS_AT_MOST = 20_000  # the target is set at the default demo size (10,000); 20,000 is the smallest run
 TARGET_P95_MS = 100.0
 BENCH_USER = "bench.practitioner"
@@ -47,40 +48,13 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def prepare(folder: Path, residents: int) -> dict[str, float | None]:
-    """Build and link the demo at this size unless ``folder`` already holds it; seconds each took (None if reused)."""
-    from townhall.demo.workspace_builder import build_demo_workspace
-    from townhall.identity import link_people
-    from townhall.identity.index import index_exists
-    from townhall.workspace import Workspace
-
-    timings: dict[str, float | None] = {"build": None, "link": None}
-    reusable = False
-    if (folder / "townhall.toml").exists():
-        with Workspace.open(folder) as existing:
-            demo = existing.config.extra.get("demo", {})
-            reusable = demo.get("residents") == residents and demo.get("seed") == SEED
-            linked = reusable and index_exists(existing)
-        if linked:
-            return timings
-    if not reusable:
-        started = time.perf_counter()
-        build_demo_workspace(folder, residents=residents, seed=SEED)
-        timings["build"] = time.perf_counter() - started
-    with Workspace.open(folder) as workspace:
-        started = time.perf_counter()
-        link_people(workspace)
-        timings["link"] = time.perf_counter() - started
-    return timings
-
-
 def sample_people(workspace: Any, count: int) -> list[tuple[str, str | None, str | None, Any]]:
     """``count`` people drawn at random (seeded) from the index: id, first name, surname, date of birth."""
     from townhall.identity.index import SCHEMA, read_index
 
     people = read_index(workspace, f"select person_id, first_name, surname, date_of_birth from {SCHEMA}.persons "
                                    "order by person_id")
-    chosen = random.Random(SEED).sample(range(len(people)), min(count, len(people)))
+    chosen = random.Random(DEFAULT_SEED).sample(range(len(people)), min(count, len(people)))
     return [(people["person_id"].iat[row], people["first_name"].iat[row], people["surname"].iat[row],
              people["date_of_birth"].iat[row]) for row in chosen]
 
@@ -116,18 +90,16 @@ def signed_in_client(workspace: Any) -> Any:
     return client
 
 
-def bench_size(residents: int, folder: Path, people: int) -> dict[str, Any]:
-    """Prepare one size, time the three calls over the sample, and print the figures."""
+def bench_size(residents: int, scratch: Path, people: int) -> dict[str, Any]:
+    """Time the three calls over a sample of one size's people (on a copy: the page writes to the audit log)."""
     import pandas as pd
 
     from townhall.identity.single_view import person_view, search_people
     from townhall.workspace import Workspace
 
-    workspace_folder = folder / f"ashbury-{residents}"
-    print(f"\n{residents:,} residents ({workspace_folder})", flush=True)
-    prepared = prepare(workspace_folder, residents)
-    for step, seconds in prepared.items():
-        print(f"  {step}: " + ("reused" if seconds is None else f"{seconds:.1f} s (not part of the figures)"))
+    cached = linked_demo(residents)
+    print(f"\n{residents:,} residents ({cached})", flush=True)
+    workspace_folder = copy_of(cached, scratch / f"ashbury-{residents}")
     with Workspace.open(workspace_folder) as workspace:
         sample = sample_people(workspace, people)
         library = time_calls(lambda person: person_view(workspace, person[0], viewer_role="practitioner"), sample)
@@ -155,16 +127,12 @@ def main() -> None:
     """Measure each size in turn and print the figures, then whether the page met its target."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--residents", default=DEFAULT_RESIDENTS, help="resident counts, space or comma separated")
-    parser.add_argument("--folder", type=Path, help="keep the linked workspaces here and reuse them on the next run")
     parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE, help="how many random people to time")
     arguments = parser.parse_args()
     sizes = [int(text) for text in arguments.residents.replace(",", " ").split()]
+    os.environ.setdefault("TOWNHALL_USER", "bench/person_page.py")
     with tempfile.TemporaryDirectory(prefix="townhall-person-bench-") as scratch:
-        folder = (arguments.folder or Path(scratch)).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("TOWNHALL_SECRETS_DIR", str(folder / "secrets"))
-        os.environ.setdefault("TOWNHALL_USER", "bench/person_page.py")
-        results = [bench_size(size, folder, arguments.people) for size in sizes]
+        results = [bench_size(size, Path(scratch), arguments.people) for size in sizes]
     smallest = min(results, key=lambda result: result["residents"])
     if smallest["residents"] > TARGET_RESIDENTS_AT_MOST:
         print(f"\nThe target (person page p95 under {TARGET_P95_MS:.0f} ms) is for the default demo size; "

@@ -2,17 +2,18 @@
 
     python bench/places.py                           # 1,000,000 points, 10,000 areas, and the demo borough's map
     python bench/places.py --points 200000 --areas 2000
-    python bench/places.py --workspace /tmp/ash      # the demo borough to map (copied first, never written)
+    python bench/places.py --workspace ashbury       # another demo borough to map (copied first, never written)
 
 The areas are a Voronoi tessellation of random seeds over a borough-sized box (about 20 km square), clipped to the
-box, so they tile it like small areas do; a few per cent of the points fall just outside it. Peak memory is the
+box, so they tile it like small areas do; a few per cent of the points fall just outside it. The borough mapped is
+a linked demo of 20,000 residents, built the first time and kept under the system temporary folder
+(bench/cached_demo.py). Peak memory is the
 process's maximum resident set size. Processor time is printed too, because wall time depends on what else runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import tempfile
@@ -22,8 +23,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from cached_demo import linked_demo
 
-from townhall.places import Geography, assign_to_areas, choropleth, set_up_demo_geography
+from townhall.demo.places_setup import set_up_demo_geography
+from townhall.places import Geography, assign_to_areas, choropleth
 from townhall.places.counts import count_source_by_area
 
 WEST, SOUTH, EAST, NORTH = -2.45, 53.35, -2.15, 53.53  # about 20 km by 20 km around Manchester
@@ -72,7 +75,6 @@ def bench_borough_map(workspace_folder: Path) -> None:
     from townhall.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder:
-        os.environ.setdefault("TOWNHALL_SECRETS_DIR", str(Path(folder) / "secrets"))
         copy = Path(folder) / "borough"
         shutil.copytree(workspace_folder, copy)
         with Workspace.open(copy) as workspace:
@@ -109,14 +111,13 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--areas", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--workspace", type=Path, default=Path("/tmp/ash"),
-                        help="a demo workspace whose borough to map (copied first)")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="a demo workspace whose borough to map (copied first); by default the cached linked demo")
     arguments = parser.parse_args()
     bench_assignment(arguments.points, arguments.areas, arguments.seed)
-    if (arguments.workspace / "townhall.toml").exists():
-        bench_borough_map(arguments.workspace)
-    else:
-        print(f"no workspace at {arguments.workspace}: skipped the borough map timing")
+    if arguments.workspace is not None and not (arguments.workspace / "townhall.toml").exists():
+        raise SystemExit(f"{arguments.workspace} is not a workspace.")
+    bench_borough_map(arguments.workspace or linked_demo())
 
 
 if __name__ == "__main__":

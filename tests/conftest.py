@@ -7,10 +7,17 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from townhall.workspace import Workspace
+
+# Property tests check what generated values do, never how fast: no wall-clock deadline (the default 200 ms failed a
+# run on a loaded machine) and no "too slow" health check, whatever else is running beside the suite.
+settings.register_profile("townhall", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("townhall")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -123,3 +130,53 @@ def words_demo_folder(linked_demo_folder: Path, tmp_path_factory: pytest.TempPat
             train_classifier(built, actor="test-setup")
             find_key_passages(built, actor="test-setup")
     return folder
+
+
+# --- The second council ----------------------------------------------------------------------------------------------
+# Brinsford: the demo's files under other source names, column names and date formats, with a townhall.toml that
+# names them (tests/second_council/council.py says what is renamed). A capability's tests take ``second_council``
+# (a fresh copy to change) or ``second_council_folder`` (to read) and check that it works from the settings alone.
+
+
+def _second_council_module() -> Any:
+    """tests/second_council/council.py, loaded by path (the tests are not a package)."""
+    import importlib.util
+    import sys
+
+    name = "townhall_tests_second_council"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "second_council" / "council.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def second_council_build(linked_demo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Brinsford, built and linked once per test run from the linked demo's files (a ``SecondCouncil``: its folder,
+    ``source("council_tax")`` -> its name for a demo source, ``users`` by role, ``password``)."""
+    council = _second_council_module()
+    with session_secrets(tmp_path_factory.mktemp("second-council-secrets")):
+        return council.build_second_council(tmp_path_factory.mktemp("second-council") / "brinsford",
+                                            linked_demo_folder)
+
+
+@pytest.fixture(scope="session")
+def second_council_folder(second_council_build: Any) -> Path:
+    """The second council's folder (read it; copy it with ``second_council`` to write)."""
+    return second_council_build.folder
+
+
+@pytest.fixture
+def second_council(second_council_folder: Path, tmp_path: Path) -> Iterator[Workspace]:
+    """A fresh copy of the second council (Brinsford) that a test may change."""
+    with opened_copy(second_council_folder, tmp_path / "brinsford") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def second_council_names() -> Any:
+    """tests/second_council/council.py: SOURCE_NAMES, COLUMN_NAMES, SETTINGS, demo_names_in(text)."""
+    return _second_council_module()

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 
 from townhall.errors import WorkspaceError
-from townhall.governance.audit import AuditLog
-from townhall.governance.users import UserDirectory
-from townhall.settings import WorkspaceSettings
 from townhall.store.analytics import AnalyticsStore
 from townhall.store.files import atomic_write_text
-from townhall.store.state import StateStore
 
 if TYPE_CHECKING:
     from townhall.catalogue import Catalogue
+    from townhall.governance.audit import AuditLog
+    from townhall.governance.users import UserDirectory
+    from townhall.settings import WorkspaceSettings
+    from townhall.store.state import StateStore
 
 CONFIG_FILE = "townhall.toml"
 ANALYTICS_FILE = "warehouse.duckdb"
@@ -110,10 +110,32 @@ class Workspace:
         self.path = Path(path).resolve()
         self.config = config
         self.analytics = AnalyticsStore(self.path / ANALYTICS_FILE)
-        database_url = os.environ.get("TOWNHALL_DATABASE_URL") or config.database_url
-        self.state = StateStore(database_url or f"sqlite:///{self.path / STATE_FILE}")
-        self.audit = AuditLog(self.state)
-        self.users = UserDirectory(self.state, self.audit)
+
+    # The application state (SQLAlchemy) is opened on first use, not on open: a command that only reads the
+    # analytics store (such as 'townhall sources list') starts without loading SQLAlchemy at all.
+    @functools.cached_property
+    def state(self) -> StateStore:
+        """Application state (users, roles, reviews, the audit log): SQLite in the folder, or the database URL."""
+        from townhall.store.state import StateStore
+
+        database_url = os.environ.get("TOWNHALL_DATABASE_URL") or self.config.database_url
+        store = StateStore(database_url or f"sqlite:///{self.path / STATE_FILE}")
+        store.create_tables()
+        return store
+
+    @functools.cached_property
+    def audit(self) -> AuditLog:
+        """The append-only audit log of who did or saw what."""
+        from townhall.governance.audit import AuditLog
+
+        return AuditLog(self.state)
+
+    @functools.cached_property
+    def users(self) -> UserDirectory:
+        """People who can sign in, their roles and teams."""
+        from townhall.governance.users import UserDirectory
+
+        return UserDirectory(self.state, self.audit)
 
     @classmethod
     def create(cls, path: str | Path, council_name: str, *, demo: bool = False,
@@ -128,7 +150,7 @@ class Workspace:
         config = WorkspaceConfig(council_name=council_name, workspace_id=str(uuid.uuid4()), demo=demo,
                                  database_url=database_url)
         workspace = cls(folder, config)
-        workspace.state.create_tables()
+        workspace.state  # creates the application-state tables  # noqa: B018
         with workspace.analytics.connect():
             pass
         # The config file goes last: a folder without it is not a workspace, so a failed create leaves none.
@@ -150,9 +172,7 @@ class Workspace:
             data = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise WorkspaceError(f"{config_file} could not be read: {error}") from error
-        workspace = cls(folder, WorkspaceConfig.from_toml(data))
-        workspace.state.create_tables()
-        return workspace
+        return cls(folder, WorkspaceConfig.from_toml(data))
 
     def save_config(self) -> None:
         """Write townhall.toml atomically."""
@@ -177,6 +197,8 @@ class Workspace:
     @property
     def settings(self) -> WorkspaceSettings:
         """Typed settings per concern from townhall.toml (``workspace.settings.gazetteer``), defaults in one place."""
+        from townhall.settings import WorkspaceSettings
+
         return WorkspaceSettings(self.config.extra, self.path / CONFIG_FILE)
 
     @functools.cached_property
@@ -187,8 +209,9 @@ class Workspace:
         return Catalogue(self)
 
     def close(self) -> None:
-        """Release database connections."""
-        self.state.dispose()
+        """Release database connections (the application state's, if it was opened)."""
+        if "state" in self.__dict__:
+            self.state.dispose()
 
     def __enter__(self) -> Workspace:
         return self

@@ -375,11 +375,18 @@ def test_with_a_looser_rule_the_ward_counts_match_the_gazetteer(linked_demo: Wor
 
 
 def test_the_gazetteer_source_is_configurable_and_a_missing_one_is_reported(linked_demo: Workspace) -> None:
-    linked_demo.config.extra["places"] = {"gazetteer_source": "land_and_property_gazetteer"}
+    linked_demo.config.extra["gazetteer"] = {"source": "land_and_property_gazetteer"}
     result = run_cohort(linked_demo, TROUBLED_FAMILIES)
     assert result.households and all(household.ward_code is None for household in result.households)
     assert len(result.unplaced) == len(result.households)
-    assert any("land_and_property_gazetteer" in note and "[places] gazetteer_source" in note for note in result.notes)
+    assert any("land_and_property_gazetteer" in note and "[gazetteer] source" in note for note in result.notes)
+
+
+def test_a_gazetteer_without_a_ward_column_names_the_setting_to_change(linked_demo: Workspace) -> None:
+    linked_demo.config.extra["gazetteer"] = {"source": "address_gazetteer", "columns": {"ward": "Ward Code"}}
+    result = run_cohort(linked_demo, TROUBLED_FAMILIES)
+    assert result.households and len(result.unplaced) == len(result.households)
+    assert any("[gazetteer] columns.ward" in note for note in result.notes)
 
 
 def test_the_household_list_names_criteria_and_sources_but_hides_withheld_wards(

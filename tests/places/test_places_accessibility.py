@@ -111,7 +111,7 @@ def test_a_sites_file_with_a_bad_position_names_the_row_and_field(tmp_path: Path
         read_service_locations(bad)
     missing = tmp_path / "missing.csv"
     missing.write_text("name,latitude,longitude\nA,53.4,-2.2\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="no type column"):
+    with pytest.raises(InputFileError, match=r"no type \(the site's type\)"):
         read_service_locations(missing)
 
 

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from townhall.errors import TownhallError
-from townhall.places.duplicate_reports import group_duplicate_reports
+from townhall.places.duplicates import group_duplicate_reports
 
 METRES_NORTH = 1 / 111_320  # degrees of latitude in one metre
 

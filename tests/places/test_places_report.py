@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from townhall.demo.places_setup import DEMO_ATTRIBUTION, set_up_demo_geography
 from townhall.errors import TownhallError
-from townhall.places.geography import DEMO_ATTRIBUTION, Geography, set_up_demo_geography
+from townhall.places.geography import Geography
 from townhall.places.report import build_report, find_chromium, report_html, ward_indicators, write_state_of_the_borough
 from townhall.workspace import Workspace
 

@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from townhall.demo.places_setup import set_up_demo_geography
 from townhall.governance.users import Role
-from townhall.places.geography import Geography, set_up_demo_geography
+from townhall.places.geography import Geography
 from townhall.places.incidents import vulnerable_people
 from townhall.workspace import Workspace
 

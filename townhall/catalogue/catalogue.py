@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from townhall.catalogue.inference import ColumnPlan, plan_columns
 from townhall.catalogue.models import FailingRow, FieldProfile, SourceDetail, SourceSummary
@@ -315,6 +314,8 @@ class Catalogue:
     def _insert_failing_rows(warehouse: duckdb.DuckDBPyConnection, failing: list[list[Any]]) -> None:
         if not failing:
             return
+        import pyarrow as pa  # imported here, so the command line starts without it
+
         columns = list(zip(*failing, strict=True))
         batch = pa.table({
             "source": pa.array(columns[0], pa.string()), "field": pa.array(columns[1], pa.string()),

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field, replace
 
 import duckdb
-import numpy as np
 
 from townhall.catalogue.date_columns import DATE_LIKE_PATTERN, SERIAL_PATTERN, DetectedDates, detect_date_column
 from townhall.catalogue.models import IDENTIFIER_TAG
@@ -356,6 +355,8 @@ def _refuse_meaning_changes(connection: duckdb.DuckDBPyConnection, plans: list[C
     A few odd values are a quality problem; hundreds of money amounts in a row after a run of dates mean two
     tables were stacked together or a column was reused, and every figure drawn from it would be wrong.
     """
+    import numpy as np  # imported here, so the command line starts without it
+
     candidates = []
     for plan in plans:
         tags = known_tags.get(plan.name.lower(), plan.suggested_tags)
@@ -383,6 +384,8 @@ def _refuse_meaning_changes(connection: duckdb.DuckDBPyConnection, plans: list[C
 
 def _find_change(connection: duckdb.DuckDBPyConnection, plan: ColumnPlan, start_kind: int, start_length: int,
                  display_name: str) -> None:
+    import numpy as np
+
     column = plan.staging_column
     arrays = connection.execute(
         f"SELECT _row_number, {_kind_sql(column)} AS kind FROM staging WHERE {column} IS NOT NULL "

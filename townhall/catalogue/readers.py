@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from townhall.catalogue.validation import (
     WHITESPACE,
@@ -31,6 +30,7 @@ from townhall.catalogue.validation import (
     parse_uk_date,
 )
 from townhall.errors import InputFileError
+from townhall.store.analytics import quote_identifier
 
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
@@ -600,6 +600,8 @@ def _stage_excel(connection: duckdb.DuckDBPyConnection, file: Path, display_name
                 row_numbers.append(row_number)
                 for index, column in enumerate(columns):
                     column.append(cells[index] if index < len(cells) else None)
+    import pyarrow as pa  # imported here, so the command line starts without it
+
     arrays = {"_row_number": pa.array(row_numbers, pa.int64())}
     for index, column in enumerate(columns):
         arrays[f"raw{index}"] = pa.array(column, pa.string())
@@ -621,6 +623,7 @@ def _stage_excel(connection: duckdb.DuckDBPyConnection, file: Path, display_name
 
 
 def _stage_parquet(connection: duckdb.DuckDBPyConnection, file: Path, display_name: str) -> StagedFile:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -640,7 +643,7 @@ def _stage_parquet(connection: duckdb.DuckDBPyConnection, file: Path, display_na
     types = {row[0]: str(row[1]) for row in described}
     expressions = []
     for index, original in enumerate(schema.names):
-        quoted = '"' + original.replace('"', '""') + '"'
+        quoted = quote_identifier(original)
         if types.get(original, "").startswith("TIMESTAMP WITH TIME ZONE"):
             quoted = f"CAST({quoted} AS TIMESTAMP)"
         expressions.append(f"{_clean_expression(f'CAST({quoted} AS VARCHAR)')} AS c{index}")

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from townhall.cli.common import WorkspaceOption, console, friendly_errors, open_workspace
 from townhall.errors import TownhallError
-from townhall.governance import SUPPRESSED_MARK
-from townhall.identity.cohorts import NOT_PLACED, CohortResult, resolve_rule_file, run_cohort
-from townhall.store.files import atomic_path
-from townhall.workspace import current_actor
+
+if TYPE_CHECKING:
+    from townhall.identity.cohorts import CohortResult
 
 app = typer.Typer(help="Find households meeting criteria across linked sources, such as the Troubled Families "
                        "criteria, with counts protected by disclosure control.", no_args_is_help=True)
 
 BAR_WIDTH = 40
-HIDDEN = escape(SUPPRESSED_MARK)  # "[c]" would otherwise be read as Rich markup
 
 
 def parse_as_of(text: str | None) -> date | None:
@@ -49,6 +46,10 @@ def run(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Run a cohort's rules over the person index: counts by criterion and ward (protected), and the household list."""
+    from townhall.identity.cohorts import resolve_rule_file, run_cohort
+    from townhall.store.files import atomic_path
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     rule_file = resolve_rule_file(opened, rules)
     result = run_cohort(opened, rule_file, as_of=parse_as_of(as_of))
@@ -66,11 +67,17 @@ def run(
 
 def _print_result(result: CohortResult) -> None:
     """The criteria and the wards, as published: protected counts only, and the rule used."""
+    import pandas as pd
+
+    from townhall.governance.disclosure import SUPPRESSED_MARK
+    from townhall.identity.cohorts import NOT_PLACED
+
+    hidden = escape(SUPPRESSED_MARK)  # "[c]" would otherwise be read as Rich markup
     rules = result.rules
     console.print(f"[bold]{escape(rules.name)}[/bold]: households meeting at least {rules.minimum_criteria} of "
                   f"{len(rules.criteria)} criteria, counting records up to {result.as_of:%d %B %Y}.")
     published = result.published_household_count
-    console.print(f"Households in the cohort: {HIDDEN if published is None else f'{published:,}'}")
+    console.print(f"Households in the cohort: {hidden if published is None else f'{published:,}'}")
 
     criteria = Table(title="Criteria")
     for column in ("Criterion", "Who counts", "Looks in", "From", "Households meeting it", "Of which in the cohort"):
@@ -101,4 +108,4 @@ def _print_result(result: CohortResult) -> None:
             continue
         console.print(f"[dim]{escape(note)}[/dim]")
     if result.ward_table.suppressed or result.criteria_table.suppressed or published is None:
-        console.print(f"[dim]{HIDDEN} means hidden to protect privacy.[/dim]")
+        console.print(f"[dim]{hidden} means hidden to protect privacy.[/dim]")

@@ -7,14 +7,15 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from townhall.errors import TownhallError
-from townhall.workspace import Workspace
+
+if TYPE_CHECKING:
+    from townhall.workspace import Workspace
 
 console = Console()
 error_console = Console(stderr=True)
@@ -93,12 +94,16 @@ def friendly_errors(command: CommandFunction) -> CommandFunction:
 
 def open_workspace(path: Path | None) -> Workspace:
     """Open the workspace named on the command line, or the current folder."""
+    from townhall.workspace import Workspace
+
     return Workspace.open(path or Path(os.getcwd()))
 
 
 @contextlib.contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[str, float], None]]:
     """A Rich progress bar; yields ``update(step, fraction_done)`` for library functions that report progress."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console, transient=False,

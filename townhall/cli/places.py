@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from townhall.cli.common import WorkspaceOption, console, friendly_errors, open_workspace, progress_bar
 from townhall.errors import InputFileError, TownhallError
-from townhall.governance.disclosure import DisclosureRule
-from townhall.places import (
-    CLASSIFICATIONS,
-    Geography,
-    assign_to_areas,
-    choropleth,
-    count_source_by_area,
-    load_boundaries,
-    load_indicators,
-    load_postcodes,
-    location_columns,
-)
-from townhall.store.files import atomic_path
-from townhall.workspace import current_actor
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(help="Load small-area geography, place records in areas, and draw maps of indicators or counts "
                        "with small numbers protected.", no_args_is_help=True)
@@ -59,6 +47,9 @@ def load(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Load boundaries, area indicators or a postcode lookup into the workspace's geography."""
+    from townhall.places import load_boundaries, load_indicators, load_postcodes
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     with progress_bar(f"Loading {kind.value}") as update:
         if kind is FileKind.boundaries:
@@ -79,6 +70,8 @@ def load(
 
 def _read_table(path: Path) -> pd.DataFrame:
     """A CSV as text columns (UTF-8, with or without a byte-order mark)."""
+    import pandas as pd
+
     if not path.exists():
         raise InputFileError(str(path), "the file does not exist")
     try:
@@ -103,6 +96,10 @@ def assign(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Add area codes to every row of a CSV by coordinates, UPRN or postcode, and say which rows could not be placed."""
+    from townhall.places import Geography, assign_to_areas, location_columns
+    from townhall.store.files import atomic_path
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     frame = _read_table(file)
     if not any((latitude, longitude, postcode, uprn)):
@@ -148,6 +145,12 @@ def draw_map(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Draw a map of an indicator or a count by area, with counts protected and the rule printed on the map."""
+    import pandas as pd
+
+    from townhall.governance.disclosure import DisclosureRule
+    from townhall.places import CLASSIFICATIONS, Geography, choropleth, count_source_by_area
+    from townhall.workspace import current_actor
+
     chosen = [option for option in (indicator, source, csv) if option is not None]
     if len(chosen) != 1:
         raise TownhallError("Give exactly one of --indicator, --source or --csv to say what to map.")
@@ -170,6 +173,7 @@ def draw_map(
             themed = choropleth(geography, counted.counts, level=level, kind="count", rule=rule,
                                 title=title or f"{measure} by {level.replace('_', ' ')}", measure=measure,
                                 classification=classification, classes=classes)
+            themed.notes.extend(counted.notes)
         else:
             assert csv is not None
             if not count_column:

@@ -12,35 +12,13 @@ from rich.table import Table
 
 from townhall.cli.common import WorkspaceOption, console, friendly_errors, open_workspace, progress_bar
 from townhall.errors import TownhallError
-from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule
-from townhall.places import (
+from townhall.places.defaults import (
     DEFAULT_DISTANCE_METRES,
     DEFAULT_SEED,
     DEFAULT_THRESHOLD_KM,
     DEFAULT_WINDOW_DAYS,
     METHODS,
-    Geography,
-    RoadNetwork,
-    accessibility_origins,
-    check_in_borough,
-    circle_area,
-    demo_service_locations,
-    duplicate_reports,
-    export_incident_list,
-    incident_list,
-    indicator_table_for_segmentation,
-    measure_accessibility,
-    point_of_postcode,
-    polygon_area,
-    read_service_locations,
-    segment_areas,
-    what_if,
-    write_state_of_the_borough,
 )
-from townhall.store.files import atomic_path
-from townhall.workspace import current_actor
-
-HIDDEN = escape(SUPPRESSED_MARK)
 
 
 @friendly_errors
@@ -54,6 +32,9 @@ def report(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Write the State of the Borough report: each ward's indicators against the borough, maps and demand over time."""
+    from townhall.places import write_state_of_the_borough
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     with progress_bar("Writing the State of the Borough report") as update:
         update("gathering figures and drawing maps", 0.1)
@@ -66,8 +47,9 @@ def report(
 
 @friendly_errors
 def access(
-    sites: Annotated[Path | None, typer.Option("--sites", help="CSV of service sites (name, type, latitude, "
-                                                               "longitude); the demo's own sites by default.")] = None,
+    sites: Annotated[str | None, typer.Option("--sites", help="A registered source or a CSV file of service sites "
+                                                              "(name, type, latitude, longitude); [places] "
+                                                              "service_sites in townhall.toml by default.")] = None,
     site_type: Annotated[str | None, typer.Option("--type", help="Only sites of this type, e.g. 'Library'.")] = None,
     within_km: Annotated[float, typer.Option("--within-km", help="Count residents living further than this from "
                                                                  "the nearest site.")] = DEFAULT_THRESHOLD_KM,
@@ -81,8 +63,20 @@ def access(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Measure how far residents live from the nearest service site, and what opening or closing sites would change."""
+    from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule
+    from townhall.places import (
+        RoadNetwork,
+        accessibility_origins,
+        measure_accessibility,
+        service_sites,
+        what_if,
+    )
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
-    table = read_service_locations(sites or demo_service_locations(opened))
+    chosen = service_sites(opened, sites)
+    console.print(f"Service sites from {escape(chosen.origin)}.")
+    table = chosen.sites
     if site_type:
         table = table[table["type"].str.lower() == site_type.lower()]
         if table.empty:
@@ -98,8 +92,8 @@ def access(
         for column in ("Measure", "Now", "After the change"):
             comparison.add_column(column, justify="left" if column == "Measure" else "right")
         for row in result.rows():
-            comparison.add_row(row["measure"], *(HIDDEN if value is None else f"{value:,}" for value in
-                                                 (row["before"], row["after"])))
+            comparison.add_row(row["measure"], *(escape(SUPPRESSED_MARK) if value is None else f"{value:,}"
+                                                 for value in (row["before"], row["after"])))
         console.print(comparison)
     else:
         result_now = measure_accessibility(origins, table, threshold_km=within_km, network=road_network, rule=rule,
@@ -137,6 +131,10 @@ def segments(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Group similar small areas into segments and describe each one in plain English from its indicators."""
+    from townhall.places import Geography, indicator_table_for_segmentation, segment_areas
+    from townhall.store.files import atomic_path
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     geography = Geography.from_workspace(opened)
     table = indicator_table_for_segmentation(geography, indicators)
@@ -174,6 +172,15 @@ def incident(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """List the vulnerable people living inside an incident area, most urgent needs first (emergency planning)."""
+    from townhall.places import (
+        check_in_borough,
+        circle_area,
+        export_incident_list,
+        incident_list,
+        point_of_postcode,
+        polygon_area,
+    )
+
     opened = open_workspace(workspace)
     account = opened.users.get(user) if user else None
     if account is None:
@@ -224,6 +231,10 @@ def duplicates(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Group residents' reports of the same problem (same category, close in place and time) into one problem."""
+    from townhall.places import duplicate_reports
+    from townhall.store.files import atomic_path
+    from townhall.workspace import current_actor
+
     opened = open_workspace(workspace)
     result = duplicate_reports(opened, source, distance_metres=distance, window_days=days)
     console.print(result.describe())

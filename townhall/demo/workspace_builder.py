@@ -14,9 +14,9 @@ from pathlib import Path
 
 from townhall.catalogue import SourceDetail
 from townhall.demo import generate_demo_council
+from townhall.demo.places_setup import set_up_demo_geography
 from townhall.errors import WorkspaceError
 from townhall.governance.users import Role
-from townhall.places import set_up_demo_geography
 from townhall.workspace import CONFIG_FILE, Workspace
 
 DEMO_DATA_FOLDER = "demo-data"

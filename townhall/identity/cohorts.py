@@ -24,10 +24,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from townhall.catalogue.gazetteer import find_gazetteer
 from townhall.errors import InputFileError, TownhallError
 from townhall.governance.disclosure import DisclosureRule, ProtectedTable, protect_count, protect_table
 from townhall.identity.index import SCHEMA, IndexNotBuiltError, index_exists, index_status
-from townhall.store import quote_identifier
+from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
     from townhall.catalogue import FieldProfile
@@ -36,15 +37,8 @@ if TYPE_CHECKING:
 SHIPPED_RULES_FOLDER = Path(__file__).resolve().parent / "cohort_rules"  # worked examples shipped with townhall
 WORKSPACE_RULES_FOLDER = "cohorts"  # a workspace's own rule files: <workspace>/cohorts/*.yaml
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
-DEFAULT_GAZETTEER_SOURCE = "address_gazetteer"
 NOT_PLACED = "Not placed in a ward"
 ADULT_AGE = 18
-
-# Field names looked for in the address gazetteer (any capitals), most specific first.
-GAZETTEER_UPRN_FIELDS = ("UPRN",)
-GAZETTEER_POSTCODE_FIELDS = ("POSTCODE_LOCATOR", "POSTCODE", "POST_CODE")
-GAZETTEER_WARD_FIELDS = ("WARD_CODE", "WARD_CD", "WARD")
-GAZETTEER_WARD_NAME_FIELDS = ("WARD_NAME", "WARD_NM")
 
 NUMERIC_TYPES = ("integer", "decimal")
 DATE_TYPES = ("date", "datetime")
@@ -348,8 +342,10 @@ def rule_folders(workspace: Workspace) -> dict[str, Path]:
 
 
 def list_rule_files(workspace: Workspace) -> list[RuleFile]:
-    """Every rule file available to a workspace, each read so that a broken one says why."""
+    """Every rule file available to a workspace, each read so that a broken one says why (including one that names
+    sources this council has not registered, such as a built-in example written for the demo's sources)."""
     found: list[RuleFile] = []
+    registered = {summary.name for summary in workspace.catalogue.list_sources()}
     for location, folder in rule_folders(workspace).items():
         if not folder.is_dir():
             continue
@@ -362,8 +358,22 @@ def list_rule_files(workspace: Workspace) -> list[RuleFile]:
                 found.append(RuleFile(path.stem, location, path, None, "", 0, str(error)))
                 continue
             found.append(RuleFile(path.stem, location, path, rules.name, rules.description.strip(),
-                                  len(rules.criteria), None))
+                                  len(rules.criteria), _unregistered_sources(rules, location, registered)))
     return found
+
+
+def _unregistered_sources(rules: CohortRules, location: str, registered: set[str]) -> str | None:
+    """Why rules that name sources the council has not registered cannot run here; None when they all are."""
+    named = {check.source for criterion in rules.criteria for check in criterion.checks()}
+    missing = sorted(named - registered)
+    if not missing:
+        return None
+    if location == "workspace":
+        return (f"it names sources that are not registered: {', '.join(missing)}. Register them, or change the "
+                "file to name the council's own sources.")
+    return (f"it is an example written for the demo council's sources, and {len(missing)} of the "
+            f"{len(named)} sources it names are not registered here. Copy it into the workspace's "
+            f"{WORKSPACE_RULES_FOLDER} folder and change its source and field names to the council's own.")
 
 
 def find_rule_file(workspace: Workspace, location: str, name: str) -> RuleFile:
@@ -723,8 +733,8 @@ def run_cohort(workspace: Workspace, rules: str | Path | CohortRules, *, as_of: 
                   for household, items in evidence.items()}
     cohort_ids = sorted(household for household, met in members_of.items() if len(met) >= spec.minimum_criteria)
 
-    gazetteer = places_settings(workspace).get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE)
-    placements, wards, notes = _place_households(workspace, cohort_ids, str(gazetteer))
+    gazetteer = workspace.settings.gazetteer.source
+    placements, wards, notes = _place_households(workspace, cohort_ids)
     households = []
     for household_id in cohort_ids:
         placed = placements.get(household_id, {})
@@ -745,14 +755,8 @@ def run_cohort(workspace: Workspace, rules: str | Path | CohortRules, *, as_of: 
     unplaced = [household.household_id for household in households if household.ward_code is None]
     return CohortResult(rules=spec, rules_file=rules_file, as_of=as_of, disclosure=disclosure, households=households,
                         criteria_table=criteria_table, ward_table=ward_table, households_meeting=households_meeting,
-                        unplaced=unplaced, gazetteer_source=str(gazetteer),
+                        unplaced=unplaced, gazetteer_source=gazetteer,
                         notes=[stale, *notes] if (stale := index_status(workspace).message) else notes)
-
-
-def places_settings(workspace: Workspace) -> dict[str, Any]:
-    """The ``[places]`` table of townhall.toml (``gazetteer_source``: the source mapping addresses to wards)."""
-    settings = workspace.config.extra.get("places", {})
-    return settings if isinstance(settings, dict) else {}
 
 
 def _ward_frame(households: list[CohortHousehold], wards: dict[str, str | None]) -> pd.DataFrame:
@@ -767,13 +771,8 @@ def _ward_frame(households: list[CohortHousehold], wards: dict[str, str | None])
     return pd.DataFrame(rows, index=[*codes, NOT_PLACED])
 
 
-def _find_field(profiles: list[FieldProfile], candidates: tuple[str, ...]) -> str | None:
-    names = {profile.name.lower(): profile.name for profile in profiles}
-    return next((names[candidate.lower()] for candidate in candidates if candidate.lower() in names), None)
-
-
-def _place_households(workspace: Workspace, household_ids: list[str],
-                      gazetteer: str) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], list[str]]:
+def _place_households(workspace: Workspace,
+                      household_ids: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str | None], list[str]]:
     """Each household's ward from the address gazetteer: by UPRN, else the ward most of its postcode's addresses are in.
 
     Returns placements by household, the gazetteer's wards (code -> name, if it has names) and notes on what failed.
@@ -787,27 +786,24 @@ def _place_households(workspace: Workspace, household_ids: list[str],
                                      "address_withheld": bool(row.address_withheld) if not pd.isna(
                                          row.address_withheld) else False, "ward_code": None, "placed_by": None}
                   for row in households.itertuples()}
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if gazetteer not in registered:
+    gazetteer = find_gazetteer(workspace)
+    if gazetteer is None:
         return placements, {}, [
-            f"No households could be placed in wards: there is no address gazetteer source called '{gazetteer}'. "
-            "Register one (with UPRN, postcode and ward code fields) or set [places] gazetteer_source in "
-            "townhall.toml to the source that maps addresses to wards."]
-    profiles = workspace.catalogue.get_source(gazetteer).field_profiles
-    uprn_field = _find_field(profiles, GAZETTEER_UPRN_FIELDS)
-    postcode_field = _find_field(profiles, GAZETTEER_POSTCODE_FIELDS)
-    ward_field = _find_field(profiles, GAZETTEER_WARD_FIELDS)
-    name_field = _find_field(profiles, GAZETTEER_WARD_NAME_FIELDS)
-    if ward_field is None or (uprn_field is None and postcode_field is None):
+            f"No households could be placed in wards: there is no address gazetteer source called "
+            f"'{workspace.settings.gazetteer.source}'. Register the council's LLPG (with UPRN, postcode and ward code "
+            "fields) or set [gazetteer] source in townhall.toml to the source that maps addresses to wards."]
+    if not gazetteer.has("ward") or not (gazetteer.has("uprn") or gazetteer.has("postcode")):
+        missing = "columns.ward" if not gazetteer.has("ward") else "columns.uprn or columns.postcode"
         return placements, {}, [
-            f"No households could be placed in wards: the gazetteer '{gazetteer}' needs a ward code field "
-            f"({', '.join(GAZETTEER_WARD_FIELDS)}) and a UPRN or postcode field."]
-    table = workspace.catalogue.table_name(gazetteer)
-    ward = quote_identifier(ward_field)
-    ward_name = f"any_value({quote_identifier(name_field)})" if name_field else "null"
-    uprn = f"ltrim(trim(cast({quote_identifier(uprn_field)} as varchar)), '0')" if uprn_field else "null"
-    postcode = (f"replace(upper(cast({quote_identifier(postcode_field)} as varchar)), ' ', '')"
-                if postcode_field else "null")
+            f"No households could be placed in wards: the gazetteer '{gazetteer.source}' has no ward code column, or "
+            f"no UPRN or postcode column, as townhall.toml names them. Set [gazetteer] {missing} to its column."]
+    needed_for = "placing cohort households in wards"
+    table = gazetteer.table
+    ward = quote_identifier(gazetteer.column("ward", needed_for=needed_for))
+    ward_name = (f"any_value({quote_identifier(gazetteer.column('ward_name', needed_for=needed_for))})"
+                 if gazetteer.has("ward_name") else "null")
+    uprn = gazetteer.uprn_sql(needed_for=needed_for) if gazetteer.has("uprn") else "null"
+    postcode = gazetteer.postcode_key_sql(needed_for=needed_for) if gazetteer.has("postcode") else "null"
     with workspace.analytics.connect(read_only=True) as connection:
         wards = dict(connection.execute(
             f"select {ward}, {ward_name} from {table} where {ward} is not null group by {ward} order by {ward}"
@@ -832,5 +828,6 @@ def _place_households(workspace: Workspace, household_ids: list[str],
     notes = []
     unplaced = sum(1 for placement in placements.values() if placement["ward_code"] is None)
     if unplaced:
-        notes.append(f"{NOT_PLACED}: households whose UPRN and postcode are not in the gazetteer '{gazetteer}'.")
+        notes.append(f"{NOT_PLACED}: households whose UPRN and postcode are not in the gazetteer "
+                     f"'{gazetteer.source}'.")
     return placements, wards, notes

@@ -35,7 +35,7 @@ from townhall.identity.standardise import (
     standardise_postcode,
     surname_variants,
 )
-from townhall.store import quote_identifier
+from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
     from townhall.workspace import Workspace
@@ -193,9 +193,8 @@ class PersonView:
 
 def lookup_purposes(workspace: Workspace) -> list[str]:
     """The purposes a practitioner may give for looking someone up: the council's list, else the default one."""
-    configured = workspace.config.extra.get("governance", {}).get("purposes")
     purposes: list[str] = []
-    for item in configured or []:
+    for item in workspace.settings.governance.purposes:
         # A plain name, or a table with a name (e.g. {name = "...", lawful_basis = "..."}).
         name = item.get("name") or item.get("title") if isinstance(item, dict) else item
         if isinstance(name, str) and name.strip() and name.strip() not in purposes:
@@ -655,10 +654,8 @@ def _source_rows(connection: duckdb.DuckDBPyConnection, source: str, columns: li
 
 def _flags(workspace: Workspace, sources: set[str]) -> list[Flag]:
     """The configured flags ([identity] flags: label -> sources) raised by the person's sources."""
-    configured = workspace.config.extra.get("identity", {}).get("flags") or {}
     flags = []
-    for label, flag_sources in configured.items():
-        listed = [flag_sources] if isinstance(flag_sources, str) else list(flag_sources or [])
+    for label, listed in workspace.settings.identity.flags.items():
         raised = sorted(source for source in listed if source in sources)
         if raised:
             flags.append(Flag(label=str(label), sources=raised))

@@ -10,7 +10,7 @@ through disclosure control.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,52 +23,131 @@ from scipy.spatial import cKDTree
 
 from townhall.errors import InputFileError, TownhallError
 from townhall.governance.disclosure import DisclosureRule, ProtectedTable, protect_count, protect_table
-from townhall.places.locations import haversine_metres, household_locations, local_metres
+from townhall.places.defaults import DEFAULT_THRESHOLD_KM
+from townhall.places.locations import haversine_metres, household_locations, local_metres, registered_columns
 from townhall.workspace import Workspace
 
-SITE_COLUMNS = ("name", "type", "latitude", "longitude")
-DEFAULT_THRESHOLD_KM = 1.0
+SITE_PARTS = ("name", "type", "latitude", "longitude")
 CHUNK = 200_000  # origins measured at once (memory: CHUNK x sites distances)
+SITES_NOT_SET = ("No service sites are set for this workspace. Name a registered source (or a CSV file, relative to "
+                 "the workspace) with each site's name, type, latitude and longitude in townhall.toml: [places] "
+                 "service_sites = \"...\" (other column names go in [places.service_site_columns]).")
 
 
 # --- service sites -------------------------------------------------------------------------------------------------
 
-def read_service_locations(path: str | Path) -> pd.DataFrame:
-    """Service sites from a CSV with name, type, latitude and longitude columns (any capitals); rows are checked."""
+class ServiceSitesNotSetError(TownhallError):
+    """No service sites are named in townhall.toml and none were chosen."""
+
+
+@dataclass
+class ServiceSites:
+    """Service sites (name, type, latitude, longitude) and where they came from, in words."""
+
+    sites: pd.DataFrame
+    origin: str  # "the registered source 'libraries'" or "the file sites.csv"
+    source: str | None = None  # the registered source's name, when they came from one
+
+    @property
+    def types(self) -> list[str]:
+        """The kinds of site, alphabetically ("Children's centre", "Family hub", "Library")."""
+        return sorted(self.sites["type"].unique())
+
+
+def _site_columns(columns: Sequence[str], wanted: Mapping[str, str], label: str) -> dict[str, str]:
+    """Each part's column (exact name, else ignoring capitals), or an error naming the columns that are missing."""
+    lowered = {column.strip().lower(): column for column in columns}
+    found: dict[str, str] = {}
+    for part in SITE_PARTS:
+        name = wanted[part]
+        match = name if name in columns else lowered.get(name.strip().lower())
+        if match is not None:
+            found[part] = match
+    missing = [f"{wanted[part]} (the site's {part})" for part in SITE_PARTS if part not in found]
+    if missing:
+        raise InputFileError(label, f"service sites need a name, type, latitude and longitude column and it has no "
+                                    f"{', '.join(missing)}. Its columns are {', '.join(columns)}; set the names in "
+                                    "townhall.toml [places.service_site_columns].")
+    return found
+
+
+def _checked_sites(frame: pd.DataFrame, label: str, wanted: Mapping[str, str], rows: Sequence[int]) -> pd.DataFrame:
+    """The sites with positions checked: a missing or impossible position, or a nameless site, names its row."""
+    columns = _site_columns([str(column) for column in frame.columns], wanted, label)
+    sites = pd.DataFrame({part: frame[columns[part]].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+                          for part in SITE_PARTS})
+    for part in ("latitude", "longitude"):
+        values = pd.to_numeric(sites[part], errors="coerce")
+        limit = 90 if part == "latitude" else 180
+        bad = values.isna() | (values.abs() > limit)
+        if bad.any():
+            position = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputFileError(label, f"'{sites[part].iloc[position]}' is not a {part} in degrees.",
+                                 row=rows[position], field=columns[part])
+        sites[part] = values.to_numpy(dtype=float)
+    for part in ("name", "type"):
+        blank = (sites[part] == "").to_numpy()
+        if blank.any():
+            position = int(np.flatnonzero(blank)[0])
+            raise InputFileError(label, f"every site needs a {part}.", row=rows[position], field=columns[part])
+    return sites
+
+
+def read_service_locations(path: str | Path, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Service sites from a CSV with name, type, latitude and longitude columns (other names given in ``columns``,
+    e.g. ``{"name": "Site Name"}``; any capitals); rows are checked."""
     file = Path(path)
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise InputFileError(file.name, f"it could not be read as a CSV file ({error})") from None
-    lowered = {column.strip().lower(): column for column in frame.columns}
-    missing = [column for column in SITE_COLUMNS if column not in lowered]
-    if missing:
-        raise InputFileError(file.name, f"it needs the columns {', '.join(SITE_COLUMNS)} and has no "
-                                        f"{', '.join(missing)} column.")
-    sites = pd.DataFrame({column: frame[lowered[column]].str.strip() for column in SITE_COLUMNS})
-    for column in ("latitude", "longitude"):
-        values = pd.to_numeric(sites[column], errors="coerce")
-        limit = 90 if column == "latitude" else 180
-        bad = values.isna() | (values.abs() > limit)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise InputFileError(file.name, f"'{sites[column].iloc[row - 2]}' is not a {column} in degrees.",
-                                 row=row, field=column)
-        sites[column] = values
-    if (sites["name"] == "").any():
-        row = int(np.flatnonzero((sites["name"] == "").to_numpy())[0]) + 2
-        raise InputFileError(file.name, "every site needs a name.", row=row, field="name")
-    return sites
+    wanted = {part: part for part in SITE_PARTS} | dict(columns or {})
+    return _checked_sites(frame, file.name, wanted, range(2, len(frame) + 2))
 
 
-def demo_service_locations(workspace: Workspace) -> Path:
-    """The demo's service locations file (demo-data/geography/service_locations.csv)."""
-    folder = workspace.config.extra.get("demo", {}).get("geography_folder", "demo-data/geography")
-    path = workspace.path / folder / "service_locations.csv"
-    if not path.exists():
-        raise TownhallError("This workspace has no demo service locations: give a CSV of sites with name, type, "
-                            "latitude and longitude columns.")
-    return path
+def _configured_columns(workspace: Workspace) -> dict[str, str]:
+    return workspace.settings.places.service_site_columns.model_dump()
+
+
+def service_site_sources(workspace: Workspace) -> list[str]:
+    """Registered sources with a name, type, latitude and longitude column ([places.service_site_columns] names)."""
+    wanted = {name.strip().lower() for name in _configured_columns(workspace).values()}
+    return sorted(name for name, columns in registered_columns(workspace).items()
+                  if wanted <= {column.strip().lower() for column in columns})
+
+
+def _sites_from_source(workspace: Workspace, source: str) -> ServiceSites:
+    table = workspace.catalogue.table_name(source)
+    with workspace.analytics.connect(read_only=True) as connection:
+        frame = connection.execute(f"select * from {table} order by _row_number").df()
+    rows = frame.pop("_row_number").astype(int).tolist() if "_row_number" in frame.columns else \
+        list(range(2, len(frame) + 2))
+    sites = _checked_sites(frame, f"the source '{source}'", _configured_columns(workspace), rows)
+    return ServiceSites(sites=sites, origin=f"the registered source '{source}'", source=source)
+
+
+def service_sites(workspace: Workspace, choice: str | Path | None = None) -> ServiceSites:
+    """The service sites to measure from: ``choice`` (a registered source's name or a CSV file), else the ones named
+    by ``[places] service_sites``; ServiceSitesNotSetError (saying what to set) when there are none."""
+    configured = workspace.settings.places.service_sites
+    wanted = choice if choice is not None else configured
+    if wanted is None or not str(wanted).strip():
+        offered = service_site_sources(workspace)
+        hint = f" Registered sources with site columns: {', '.join(offered)}." if offered else ""
+        raise ServiceSitesNotSetError(SITES_NOT_SET + hint)
+    registered = {summary.name for summary in workspace.catalogue.list_sources()}
+    if isinstance(wanted, str) and wanted in registered:
+        return _sites_from_source(workspace, wanted)
+    file = Path(wanted)
+    if not file.is_absolute() and (choice is None or not file.exists()):
+        file = workspace.path / file  # the setting names a file relative to the workspace
+    if not file.exists():
+        where = "named in townhall.toml [places] service_sites" if choice is None else "given"
+        raise TownhallError(f"The service sites {where} ('{wanted}') are neither a registered source nor a file that "
+                            f"exists. Registered sources with site columns: "
+                            f"{', '.join(service_site_sources(workspace)) or 'none'}.")
+    return ServiceSites(sites=read_service_locations(file, _configured_columns(workspace)),
+                        origin=f"the file {file.name}")
 
 
 # --- road networks ----------------------------------------------------------------------------------------------
@@ -262,12 +341,20 @@ def household_origins(workspace: Workspace, geography: Any | None = None) -> pd.
     return origins.reset_index(drop=True)
 
 
-def small_area_origins(geography: Any, population_indicator: str = "population") -> pd.DataFrame:
-    """Each small area's centre (a point inside it) weighted by its population, for when there is no person index."""
+def small_area_origins(geography: Any, population_indicator: str | None = None) -> pd.DataFrame:
+    """Each small area's centre (a point inside it) weighted by its population, for when there is no person index;
+    the population is the indicator named by ``[places] population_indicator`` unless given."""
+    from townhall.places.segmentation import indicator_settings
+
+    population_indicator = population_indicator or indicator_settings(geography).population_indicator
+    if population_indicator not in geography.indicator_names():
+        raise TownhallError(f"Distances from small areas are counted by each area's population, and no indicator "
+                            f"called '{population_indicator}' is loaded. Load the small areas' populations with "
+                            "'townhall places load indicators', or name yours in townhall.toml [places] "
+                            "population_indicator.")
     areas = geography.areas("small_area")
     points = areas.geometry.representative_point()
-    population = geography.indicator_table([population_indicator])[population_indicator] if (
-        population_indicator in geography.indicator_names()) else pd.Series(dtype=float)
+    population = geography.indicator_table([population_indicator])[population_indicator]
     return pd.DataFrame({"origin": areas["code"], "latitude": points.y.to_numpy(), "longitude": points.x.to_numpy(),
                          "weight": areas["code"].map(population).fillna(0).astype(float).to_numpy(),
                          "area_code": areas["code"]})
@@ -320,8 +407,8 @@ def what_if(origins: pd.DataFrame, sites: pd.DataFrame, *, open_sites: Sequence[
                             f"{', '.join(sorted(names))}.")
     added = pd.DataFrame([{"name": site.get("name") or f"New site {number}", "type": site.get("type", "New site"),
                            "latitude": float(site["latitude"]), "longitude": float(site["longitude"])}
-                          for number, site in enumerate(open_sites, start=1)], columns=list(SITE_COLUMNS))
-    changed = pd.concat([sites.loc[~sites["name"].isin(close_sites), list(SITE_COLUMNS)], added], ignore_index=True)
+                          for number, site in enumerate(open_sites, start=1)], columns=list(SITE_PARTS))
+    changed = pd.concat([sites.loc[~sites["name"].isin(close_sites), list(SITE_PARTS)], added], ignore_index=True)
     before = measure_accessibility(origins, sites, threshold_km=threshold_km, network=network, rule=rule,
                                    origin_kind=origin_kind)
     after = measure_accessibility(origins, changed, threshold_km=threshold_km, network=network, rule=rule,

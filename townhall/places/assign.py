@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from townhall.catalogue.gazetteer import Gazetteer, open_gazetteer
 from townhall.errors import TownhallError
 from townhall.identity import standardise_postcodes
-from townhall.places.geography import DEFAULT_GAZETTEER_SOURCE, Geography, places_settings
+from townhall.places.geography import Geography
+from townhall.places.locations import points_sql
 
 if TYPE_CHECKING:
     from townhall.workspace import Workspace
@@ -101,32 +103,29 @@ def points_in_areas(longitudes: np.ndarray, latitudes: np.ndarray, geography: Ge
     return codes[area_positions(longitudes, latitudes, areas.geometry.to_numpy())]
 
 
-def gazetteer_coordinates(workspace: Workspace, source: str | None = None) -> pd.DataFrame:
-    """UPRN -> latitude, longitude from the address gazetteer source (named in [places] gazetteer_source)."""
-    name = source or places_settings(workspace).get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE)
-    table = workspace.catalogue.table_name(name)
+def uprn_gazetteer(workspace: Workspace) -> Gazetteer:
+    """The address gazetteer ([gazetteer] in townhall.toml) with the UPRN and coordinates that placing rows by UPRN
+    needs; a plain message naming the setting when it lacks them."""
+    return open_gazetteer(workspace, needed_for="placing rows by UPRN", roles=("uprn", "latitude", "longitude"))
+
+
+def gazetteer_coordinates(workspace: Workspace) -> pd.DataFrame:
+    """UPRN -> latitude, longitude from the address gazetteer ([gazetteer] in townhall.toml)."""
+    gazetteer = uprn_gazetteer(workspace)
     with workspace.analytics.connect(read_only=True) as connection:
-        return read_gazetteer_coordinates(connection, table, name)
+        return read_gazetteer_coordinates(connection, gazetteer)
 
 
-def read_gazetteer_coordinates(connection: Any, table: str, name: str) -> pd.DataFrame:
-    """UPRN -> latitude, longitude from a gazetteer table, on an open connection (columns found by name)."""
-    columns = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
-    lowered = {column.lower(): column for column in columns}
-    uprn = lowered.get("uprn")
-    latitude = lowered.get("latitude") or lowered.get("lat")
-    longitude = lowered.get("longitude") or lowered.get("lon")
-    if not (uprn and latitude and longitude):
-        raise TownhallError(f"The gazetteer source '{name}' needs UPRN, LATITUDE and LONGITUDE columns.")
-    frame = connection.execute(
-        f'select cast("{uprn}" as varchar) as uprn, try_cast("{latitude}" as double) as latitude, '
-        f'try_cast("{longitude}" as double) as longitude from {table}').df()
-    return frame.dropna().drop_duplicates("uprn")
+def read_gazetteer_coordinates(connection: Any, gazetteer: Gazetteer) -> pd.DataFrame:
+    """UPRN -> latitude, longitude from the gazetteer, on an open connection (one row per UPRN)."""
+    frame = connection.execute(f"select uprn, latitude, longitude from ({points_sql(gazetteer)}) "
+                               "where uprn is not null and uprn <> ''").df()
+    return frame.drop_duplicates("uprn")
 
 
 def _uprn_text(values: pd.Series) -> pd.Series:
-    """UPRNs as plain digit strings ('100023336956', not '100023336956.0')."""
-    text = values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    """UPRNs as plain digit strings ('100023336956', not '100023336956.0' or '00100023336956'), as the gazetteer's."""
+    text = values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.lstrip("0")
     return text.where(text != "", pd.NA)
 
 

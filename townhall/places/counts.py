@@ -7,21 +7,22 @@ before anyone sees them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from townhall.catalogue.gazetteer import find_gazetteer
 from townhall.errors import TownhallError
 from townhall.places.assign import Assignment, assign_to_areas, read_gazetteer_coordinates
-from townhall.places.geography import DEFAULT_GAZETTEER_SOURCE, Geography, places_settings
+from townhall.places.geography import LATITUDE_NAMES, LONGITUDE_NAMES, Geography
+from townhall.places.locations import registered_columns
 from townhall.store.analytics import quote_identifier
 
 if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
-_LATITUDE_NAMES = ("latitude", "lat")
-_LONGITUDE_NAMES = ("longitude", "long", "lon", "lng")
+# A source's own location columns are found by name (any capitals); the gazetteer's are set in [gazetteer] instead.
 _UPRN_NAMES = ("uprn", "property uprn", "property_uprn")
 _POSTCODE_NAMES = ("postcode", "post code", "postcode_locator", "post_code")
 
@@ -33,7 +34,7 @@ def location_columns(columns: list[str]) -> dict[str, str | None]:
     def first(names: tuple[str, ...]) -> str | None:
         return next((lowered[name] for name in names if name in lowered), None)
 
-    found = {"latitude": first(_LATITUDE_NAMES), "longitude": first(_LONGITUDE_NAMES), "uprn": first(_UPRN_NAMES),
+    found = {"latitude": first(LATITUDE_NAMES), "longitude": first(LONGITUDE_NAMES), "uprn": first(_UPRN_NAMES),
              "postcode": first(_POSTCODE_NAMES)}
     if found["latitude"] is None or found["longitude"] is None:
         found["latitude"] = found["longitude"] = None
@@ -45,17 +46,9 @@ def mappable_sources(workspace: Workspace) -> list[str]:
 
     The opt-out list itself is never offered: it is not a service's records.
     """
-    names = [summary.name for summary in workspace.catalogue.list_sources()]
-    if not names:
-        return []
-    with workspace.analytics.connect(read_only=True) as connection:
-        rows = connection.execute("select table_name, column_name from information_schema.columns "
-                                  "where table_schema = 'sources'").fetchall()
-    columns: dict[str, list[str]] = {}
-    for table, column in rows:
-        columns.setdefault(table, []).append(column)
-    opt_out_source = workspace.config.extra.get("identity", {}).get("opt_out_source")
-    return [name for name in names if name != opt_out_source and any(location_columns(columns.get(name, [])).values())]
+    opt_out_source = workspace.settings.identity.opt_out_source
+    return [name for name, columns in registered_columns(workspace).items()
+            if name != opt_out_source and any(location_columns(columns).values())]
 
 
 @dataclass
@@ -67,6 +60,7 @@ class SourceCounts:
     counts: pd.Series  # area code -> records, every area of the level (0 where none)
     assignment: Assignment
     opted_out_left_out: int
+    notes: list[str] = field(default_factory=list)  # what could not be used, in plain English
 
 
 def count_source_by_area(workspace: Workspace, source: str, *, level: str = "small_area",
@@ -74,12 +68,8 @@ def count_source_by_area(workspace: Workspace, source: str, *, level: str = "sma
     """Count one source's records in each area of ``level``, leaving out people who opted out."""
     geography = geography or Geography.from_workspace(workspace)
     table = workspace.catalogue.table_name(source)
-    gazetteer = places_settings(workspace).get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE)
-    schema = table.rsplit(".", 1)[0]  # sources tables sit side by side: sources."<name>"
+    gazetteer = find_gazetteer(workspace)
     with workspace.analytics.connect(read_only=True) as connection:
-        tables = {(row[0], row[1]) for row in connection.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
-        gazetteer_table = f"{schema}.{quote_identifier(gazetteer)}" if (schema, gazetteer) in tables else None
         geography.postcode_lookup(connection)  # read now, on this connection, for rows placed by postcode
         columns = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
         found = location_columns(columns)
@@ -87,23 +77,36 @@ def count_source_by_area(workspace: Workspace, source: str, *, level: str = "sma
             raise TownhallError(f"The source '{source}' has no coordinates, UPRN or postcode column, so its records "
                                 "cannot be placed on a map.")
         wanted = ["_row_number", *[column for column in found.values() if column]]
-        selected = ", ".join(f'"{column}"' for column in dict.fromkeys(wanted))
+        selected = ", ".join(quote_identifier(column) for column in dict.fromkeys(wanted))
         frame = connection.execute(f"select {selected} from {table}").df()
         opted_out: set[int] = set()
-        if ("identity", "opted_out") in tables:
+        if connection.execute("select count(*) from information_schema.tables where table_schema = 'identity' "
+                              "and table_name = 'opted_out'").fetchall()[0][0]:
             opted_out = {int(row[0]) for row in connection.execute(
                 "select row_number from identity.opted_out where source = ?", [source]).fetchall()}
         uprn_coordinates = None
-        if found["uprn"] and gazetteer_table:
-            uprn_coordinates = read_gazetteer_coordinates(connection, gazetteer_table, gazetteer)
+        notes = []
+        if found["uprn"]:
+            if gazetteer is not None and gazetteer.has("uprn", "latitude", "longitude"):
+                uprn_coordinates = read_gazetteer_coordinates(connection, gazetteer)
+            else:
+                where = (f"the address gazetteer '{gazetteer.source}' has no UPRN, latitude or longitude column "
+                         "set" if gazetteer is not None else
+                         f"no address gazetteer is registered as '{workspace.settings.gazetteer.source}'")
+                notes.append(f"Records were not placed by their UPRN ({found['uprn']}) because {where}: set "
+                             "[gazetteer] in townhall.toml. They were placed by postcode where they have one.")
     before = len(frame)
     frame = frame[~frame["_row_number"].isin(opted_out)]
     assignment = assign_to_areas(frame, geography, level=level, latitude=found["latitude"],
                                  longitude=found["longitude"], postcode=found["postcode"],
                                  uprn=found["uprn"] if uprn_coordinates is not None else None,
                                  uprn_coordinates=uprn_coordinates)
+    unplaced = len(assignment.frame) - assignment.placed
+    if unplaced:
+        reasons = "; ".join(f"{reason} ({rows:,})" for reason, rows in assignment.unplaced.itertuples(index=False))
+        notes.append(f"{unplaced:,} of {len(assignment.frame):,} records are not on the map: {reasons}.")
     codes = geography.areas(level)["code"]
     counts = assignment.frame["area_code"].value_counts().reindex(codes, fill_value=0).astype(int)
     counts.index.name = "area_code"
     return SourceCounts(source=source, level=level, counts=counts, assignment=assignment,
-                        opted_out_left_out=before - len(frame))
+                        opted_out_left_out=before - len(frame), notes=notes)

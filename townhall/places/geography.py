@@ -8,6 +8,7 @@ the postcode lookup come from CSV. Everything that reads them goes through ``Geo
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ SCHEMA = "places"
 LONGITUDE_LATITUDE = "EPSG:4326"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
-DEFAULT_GAZETTEER_SOURCE = "address_gazetteer"
 POSTCODE_COLUMNS = ("postcode", "latitude", "longitude", "small_area_code", "ward_code")
 
 # The first letters of an ONS code say what kind of area it is (E = England, W = Wales, S = Scotland, N = NI).
@@ -338,8 +338,9 @@ def _mostly_numbers(values: pd.Series) -> bool:
 
 
 _POSTCODE_FIELDS = ("postcode", "pcds", "pcd", "pcd7", "pcd8", "postcode_locator")
-_LATITUDE_FIELDS = ("latitude", "lat")
-_LONGITUDE_FIELDS = ("longitude", "long", "lon", "lng")
+# Column names of latitude and longitude in the files councils receive (any capitals): postcode lookups, sources.
+LATITUDE_NAMES = ("latitude", "lat")
+LONGITUDE_NAMES = ("longitude", "long", "lon", "lng")
 _SMALL_AREA_FIELDS = ("small_area_code", "lsoa21cd", "lsoa_code", "lsoa11cd", "lsoa11", "lsoa21")
 _WARD_FIELDS = ("ward_code", "osward", "wd23cd", "wd24cd", "wd22cd")
 
@@ -373,8 +374,8 @@ def read_postcode_lookup(path: str | Path, *, postcode_field: str | None = None,
         return found
 
     postcode_column = pick(postcode_field, _POSTCODE_FIELDS, "postcode", True)
-    latitude_column = pick(latitude_field, _LATITUDE_FIELDS, "latitude", False)
-    longitude_column = pick(longitude_field, _LONGITUDE_FIELDS, "longitude", False)
+    latitude_column = pick(latitude_field, LATITUDE_NAMES, "latitude", False)
+    longitude_column = pick(longitude_field, LONGITUDE_NAMES, "longitude", False)
     small_area_column = pick(small_area_field, _SMALL_AREA_FIELDS, "small area code", False)
     ward_column = pick(ward_field, _WARD_FIELDS, "ward code", False)
     if small_area_column is None and (latitude_column is None or longitude_column is None):
@@ -584,58 +585,40 @@ def load_postcodes(workspace: Workspace, path: str | Path, *, postcode_field: st
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The configured geography ([places] in townhall.toml) and the demo's
-
-
-def places_settings(workspace: Workspace) -> dict[str, Any]:
-    """The workspace's [places] settings (an empty table when none are set)."""
-    settings = workspace.config.extra.get("places", {})
-    return settings if isinstance(settings, dict) else {}
+# The configured geography ([places] in townhall.toml)
 
 
 def load_configured_geography(workspace: Workspace, progress: Progress | None = None) -> list[LoadSummary]:
     """Load every file named in [places] (boundaries, indicators, postcodes), paths relative to the workspace."""
-    settings = places_settings(workspace)
+    settings = workspace.settings.places
     report = progress or _no_progress
-    attribution = settings.get("attribution")
-    steps: list[tuple[str, dict[str, Any]]] = [("boundaries", entry) for entry in settings.get("boundaries", [])]
-    steps += [("indicators", entry) for entry in settings.get("indicators", [])]
-    if settings.get("postcodes"):
-        steps.append(("postcodes", settings["postcodes"]))
+    steps: list[tuple[str, dict[str, Any]]] = [("boundaries", entry) for entry in settings.boundaries]
+    steps += [("indicators", entry) for entry in settings.indicators]
+    if settings.postcodes:
+        steps.append(("postcodes", settings.postcodes))
     if not steps:
         raise TownhallError("The workspace names no geography files: add a [places] table to townhall.toml or load "
                             "files with 'townhall places load'.")
     summaries = []
     for position, (kind, entry) in enumerate(steps):
+        if "file" not in entry:
+            raise TownhallError(f"An entry of [places] {kind} in townhall.toml names no file: give it as "
+                                "{ file = \"...\" } (a path relative to the workspace).")
         options = {key: value for key, value in entry.items() if key != "file"}
-        options.setdefault("attribution", attribution)
+        options.setdefault("attribution", settings.attribution)
         path = workspace.path / entry["file"]
         report(f"{kind} from {Path(entry['file']).name}", position / len(steps))
         loader = {"boundaries": load_boundaries, "indicators": load_indicators, "postcodes": load_postcodes}[kind]
+        known = [name for name in inspect.signature(loader).parameters if name not in ("workspace", "path",
+                                                                                       "progress")]
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise TownhallError(f"The [places] {kind} entry for {entry['file']} in townhall.toml has "
+                                f"{', '.join(repr(name) for name in unknown)}, which townhall does not know (is it "
+                                f"misspelt?). The options are: {', '.join(known)}.")
         summaries.append(loader(workspace, path, **options))
     report("done", 1.0)
     return summaries
-
-
-DEMO_ATTRIBUTION = "Fictional geography generated for the Ashbury demo"
-
-
-def set_up_demo_geography(workspace: Workspace, progress: Progress | None = None) -> list[LoadSummary]:
-    """Write the demo's [places] settings and load its generated geography (authority, wards, small areas)."""
-    folder = "demo-data/geography"
-    workspace.config.extra["places"] = {
-        "attribution": DEMO_ATTRIBUTION,
-        "gazetteer_source": DEFAULT_GAZETTEER_SOURCE,
-        "boundaries": [{"file": f"{folder}/authority.geojson", "level": "authority"},
-                       {"file": f"{folder}/wards.geojson", "level": "ward"},
-                       {"file": f"{folder}/small_areas.geojson", "level": "small_area"}],
-        "indicators": [{"file": f"{folder}/small_area_indicators.csv", "period": "2025",
-                        "columns": ["imd_decile", "imd_score", "population", "homes", "median_age",
-                                    "pct_aged_65_plus", "pct_white_british"]}],
-        "postcodes": {"file": f"{folder}/postcodes.csv"},
-    }
-    workspace.save_config()
-    return load_configured_geography(workspace, progress)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -29,28 +29,19 @@ from townhall.governance.users import Role, User
 from townhall.identity.index import IndexNotBuiltError, index_exists
 from townhall.places.locations import (
     METRES_PER_DEGREE_LATITUDE,
-    find_gazetteer,
     haversine_metres,
-    places_settings,
+    located_gazetteer,
+    points_sql,
     postcode_centres_sql,
 )
 from townhall.store.analytics import quote_identifier
 from townhall.store.files import atomic_write_bytes
 from townhall.workspace import Workspace
 
-DEFAULT_EMERGENCY_PLANNING_TEAM = "Emergency Planning"
 WITHHELD_ADDRESS = "Address withheld: contact the duty officer"
 LARGEST_AREA_SQUARE_KM = 100.0  # bigger than any single flood or fire cordon in one borough
 LARGEST_RADIUS_METRES = 5_000.0
 BOROUGH_MARGIN_DEGREES = 0.01  # about a kilometre around the borough's addresses
-
-# Sources whose people count as vulnerable, and which of their fields hold needs, a phone number and an end date.
-# A workspace can replace these with [places.vulnerable_sources.<source>] needs = "...", phone = "...", ends = "...".
-DEFAULT_VULNERABLE_SOURCES: dict[str, dict[str, str]] = {
-    "vulnerability_register": {"needs": "needs", "phone": "contact_phone", "label": "Vulnerability register"},
-    "adult_social_care": {"needs": "Primary Support Reason", "ends": "Service End", "label": "Adult social care",
-                          "service": "Service Type"},
-}
 
 # Needs in the order responders act on them: life-sustaining equipment first. (Keyword in the text -> the need.)
 NEED_PRIORITY: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -185,7 +176,7 @@ def _geometry_of(data: dict[str, Any], file_name: str) -> BaseGeometry:
 
 def emergency_planning_team(workspace: Workspace) -> str:
     """The team whose practitioners may pull incident lists (``[places] emergency_planning_team``)."""
-    return str(places_settings(workspace).get("emergency_planning_team", DEFAULT_EMERGENCY_PLANNING_TEAM))
+    return workspace.settings.places.emergency_planning_team
 
 
 def may_pull_incident_list(workspace: Workspace, user: User | None) -> bool:
@@ -289,12 +280,8 @@ def needs_from_text(text: object) -> list[str]:
 
 
 def vulnerable_source_settings(workspace: Workspace) -> dict[str, dict[str, str]]:
-    """Which sources make a person vulnerable, and their needs/phone/end-date fields (config or the defaults)."""
-    configured = places_settings(workspace).get("vulnerable_sources")
-    if isinstance(configured, dict) and configured:
-        return {str(name): {str(key): str(value) for key, value in (fields or {}).items()}
-                for name, fields in configured.items()}
-    return DEFAULT_VULNERABLE_SOURCES
+    """Which sources make a person vulnerable, and their needs/phone/end-date fields ([places] vulnerable_sources)."""
+    return workspace.settings.places.vulnerable_sources
 
 
 def vulnerable_people(workspace: Workspace) -> pd.DataFrame:
@@ -312,7 +299,7 @@ def vulnerable_people(workspace: Workspace) -> pd.DataFrame:
         raise TownhallError("None of the sources that say who is vulnerable is registered ("
                             f"{', '.join(settings)}). Register them, or name yours in townhall.toml under "
                             "[places.vulnerable_sources.<source>].")
-    gazetteer = find_gazetteer(workspace)
+    gazetteer = located_gazetteer(workspace, needed_for="incident lists")
     tables = {source: workspace.catalogue.table_name(source) for source in sources}
     details = []
     with workspace.analytics.connect(read_only=True) as connection:
@@ -342,7 +329,7 @@ def vulnerable_people(workspace: Workspace) -> pd.DataFrame:
             wanted_postcodes as (select person_postcode as postcode from base
                                  union select household_postcode_key from base),
             by_uprn as (select uprn, avg(latitude) as latitude, avg(longitude) as longitude
-                        from ({gazetteer.points_sql()}) where uprn in (select uprn from wanted_uprns)
+                        from ({points_sql(gazetteer)}) where uprn in (select uprn from wanted_uprns)
                         group by uprn),
             by_postcode as (select * from ({postcode_centres_sql(workspace, gazetteer)})
                             where postcode in (select postcode from wanted_postcodes))
@@ -383,7 +370,8 @@ def _cache_key(workspace: Workspace, settings: dict[str, dict[str, str]]) -> tup
         return None
     status = store.stat()
     return (str(store.resolve()), status.st_mtime_ns, status.st_size, json.dumps(settings, sort_keys=True),
-            json.dumps(places_settings(workspace), sort_keys=True, default=str), date.today().isoformat())
+            workspace.settings.places.model_dump_json(),
+            workspace.settings.gazetteer.model_dump_json(), date.today().isoformat())
 
 
 def _source_details(connection: Any, table: str, source: str, fields: dict[str, str]) -> pd.DataFrame:
@@ -406,15 +394,16 @@ def _source_details(connection: Any, table: str, source: str, fields: dict[str, 
                       f"try_cast(s.{quote_identifier(ends)} as date) >= current_date)")
     label = fields.get("label", source.replace("_", " ").capitalize())
     service = fields.get("service")
-    support = f"'{label}'"
+    support = "cast(? as varchar)"  # the label is bound as a parameter, never written into the SQL
     if service:
-        support = f"'{label}: ' || coalesce(cast(s.{quote_identifier(service)} as varchar), '')"
+        column("service")
+        support = f"cast(? as varchar) || ': ' || coalesce(cast(s.{quote_identifier(service)} as varchar), '')"
     return connection.execute(f"""
         select r.person_id, {column("needs")} as needs, {column("phone")} as contact_phone,
                {withheld} as address_withheld, {support} as support
         from identity.records r join {table} s on s._row_number = r.row_number
         where r.source = ? {still_open}
-    """, [source]).df()
+    """, [label, source]).df()
 
 
 def incident_list(workspace: Workspace, user: User, *, area: IncidentArea, incident_name: str, purpose: str,
@@ -486,10 +475,10 @@ def export_incident_list(workspace: Workspace, user: User, result: IncidentList,
 
 def borough_bounds(workspace: Workspace) -> tuple[float, float, float, float]:
     """The (west, south, east, north) extent of the borough's addresses, for checking an area is in the borough."""
-    gazetteer = find_gazetteer(workspace)
+    gazetteer = located_gazetteer(workspace, needed_for="checking an incident area is in the borough")
     with workspace.analytics.connect(read_only=True) as connection:
         row = connection.execute(f"select min(longitude), min(latitude), max(longitude), max(latitude) "
-                                 f"from ({gazetteer.points_sql()})").fetchall()[0]
+                                 f"from ({points_sql(gazetteer)})").fetchall()[0]
     if row[0] is None:
         raise TownhallError(f"The address gazetteer '{gazetteer.source}' has no addresses with coordinates.")
     return tuple(float(value) for value in row)  # type: ignore[return-value]
@@ -508,7 +497,7 @@ def check_in_borough(workspace: Workspace, area: IncidentArea) -> None:
 
 def point_of_postcode(workspace: Workspace, postcode: str) -> tuple[float, float]:
     """The centre of a postcode (latitude, longitude), to centre an incident circle on."""
-    gazetteer = find_gazetteer(workspace)
+    gazetteer = located_gazetteer(workspace, needed_for="finding a postcode's centre")
     key = postcode.replace(" ", "").upper()
     with workspace.analytics.connect(read_only=True) as connection:
         rows = connection.execute(f"select latitude, longitude from ({postcode_centres_sql(workspace, gazetteer)}) "

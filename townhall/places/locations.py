@@ -4,31 +4,29 @@ and straight-line distances in metres, shared by the incident list, accessibilit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from townhall.errors import TownhallError
-from townhall.store.analytics import quote_identifier
+from townhall.catalogue.gazetteer import Gazetteer, open_gazetteer
 from townhall.workspace import Workspace
 
-DEFAULT_GAZETTEER_SOURCE = "address_gazetteer"
 EARTH_RADIUS_METRES = 6_371_008.8
 METRES_PER_DEGREE_LATITUDE = 111_320.0
 
-# Field names looked for in the address gazetteer (any capitals), most specific first.
-UPRN_FIELDS = ("UPRN",)
-POSTCODE_FIELDS = ("POSTCODE_LOCATOR", "POSTCODE", "POST_CODE")
-LATITUDE_FIELDS = ("LATITUDE", "LAT")
-LONGITUDE_FIELDS = ("LONGITUDE", "LONG", "LON", "LNG")
 
-
-def places_settings(workspace: Workspace) -> dict[str, Any]:
-    """The ``[places]`` table of townhall.toml (empty when there is none)."""
-    settings = workspace.config.extra.get("places", {})
-    return settings if isinstance(settings, dict) else {}
+def registered_columns(workspace: Workspace) -> dict[str, list[str]]:
+    """Each registered source's column names, in order (read from the analytics store in one query)."""
+    names = [summary.name for summary in workspace.catalogue.list_sources()]
+    if not names:
+        return {}
+    with workspace.analytics.connect(read_only=True) as connection:
+        rows = connection.execute("select table_name, column_name from information_schema.columns "
+                                  "where table_schema = 'sources' order by table_name, ordinal_position").fetchall()
+    columns: dict[str, list[str]] = {name: [] for name in names}
+    for table, column in rows:
+        if table in columns:
+            columns[table].append(str(column))
+    return columns
 
 
 def haversine_metres(latitude: np.ndarray | float, longitude: np.ndarray | float,
@@ -48,59 +46,24 @@ def local_metres(latitude: np.ndarray, longitude: np.ndarray, origin_latitude: f
     return np.column_stack([east, north])
 
 
-@dataclass(frozen=True)
-class Gazetteer:
-    """The address gazetteer source and the SQL expressions for its UPRN, postcode and coordinates."""
-
-    source: str
-    table: str
-    uprn: str
-    postcode: str
-    latitude: str
-    longitude: str
-
-    def points_sql(self) -> str:
-        """A query of every located address: uprn (text, no leading zeros), postcode (no spaces), lat, lon."""
-        return (f"select {self.uprn} as uprn, {self.postcode} as postcode, "
-                f"try_cast({self.latitude} as double) as latitude, try_cast({self.longitude} as double) as longitude "
-                f"from {self.table} where try_cast({self.latitude} as double) is not null "
-                f"and try_cast({self.longitude} as double) is not null")
+def located_gazetteer(workspace: Workspace, *, needed_for: str) -> Gazetteer:
+    """The address gazetteer ([gazetteer] in townhall.toml) with coordinates and a UPRN or postcode to find them by;
+    a plain message naming the setting to change when it lacks them."""
+    gazetteer = open_gazetteer(workspace, needed_for=needed_for, roles=("latitude", "longitude"))
+    if not gazetteer.has("uprn") and not gazetteer.has("postcode"):
+        gazetteer.column("uprn", needed_for=needed_for)  # raises, naming [gazetteer] columns.uprn
+    return gazetteer
 
 
-def _find_field(names: list[str], candidates: tuple[str, ...]) -> str | None:
-    lowered = {name.lower(): name for name in names}
-    return next((lowered[candidate.lower()] for candidate in candidates if candidate.lower() in lowered), None)
-
-
-def table_columns(workspace: Workspace, table: str) -> list[str]:
-    """The column names of a table in the analytics store (quicker than reading the catalogue's field profiles)."""
-    with workspace.analytics.connect(read_only=True) as connection:
-        return [row[0] for row in connection.execute(f"describe {table}").fetchall()]
-
-
-def find_gazetteer(workspace: Workspace) -> Gazetteer:
-    """The address gazetteer named by ``[places] gazetteer_source`` (default address_gazetteer), with coordinates."""
-    name = str(places_settings(workspace).get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE))
-    registered = {summary.name for summary in workspace.catalogue.list_sources()}
-    if name not in registered:
-        raise TownhallError(
-            f"There is no address gazetteer source called '{name}', so addresses cannot be placed on the map. "
-            "Register one with UPRN, postcode, latitude and longitude fields, or set [places] gazetteer_source in "
-            "townhall.toml to the source that holds them.")
-    table = workspace.catalogue.table_name(name)
-    fields = table_columns(workspace, table)
-    uprn, postcode = _find_field(fields, UPRN_FIELDS), _find_field(fields, POSTCODE_FIELDS)
-    latitude, longitude = _find_field(fields, LATITUDE_FIELDS), _find_field(fields, LONGITUDE_FIELDS)
-    if latitude is None or longitude is None or (uprn is None and postcode is None):
-        raise TownhallError(
-            f"The address gazetteer '{name}' needs latitude and longitude fields ({', '.join(LATITUDE_FIELDS)} / "
-            f"{', '.join(LONGITUDE_FIELDS)}) and a UPRN or postcode field to place addresses on the map.")
-    return Gazetteer(
-        source=name, table=table,
-        uprn=f"ltrim(trim(cast({quote_identifier(uprn)} as varchar)), '0')" if uprn else "null",
-        postcode=(f"replace(upper(cast({quote_identifier(postcode)} as varchar)), ' ', '')" if postcode else "null"),
-        latitude=quote_identifier(latitude), longitude=quote_identifier(longitude),
-    )
+def points_sql(gazetteer: Gazetteer) -> str:
+    """A query of every located address: uprn (text, no leading zeros), postcode (no spaces), latitude, longitude."""
+    needed_for = "placing addresses on the map"
+    uprn = gazetteer.uprn_sql(needed_for=needed_for) if gazetteer.has("uprn") else "null"
+    postcode = gazetteer.postcode_key_sql(needed_for=needed_for) if gazetteer.has("postcode") else "null"
+    latitude = f"try_cast({gazetteer.sql('latitude', needed_for=needed_for)} as double)"
+    longitude = f"try_cast({gazetteer.sql('longitude', needed_for=needed_for)} as double)"
+    return (f"select {uprn} as uprn, {postcode} as postcode, {latitude} as latitude, {longitude} as longitude "
+            f"from {gazetteer.table} where {latitude} is not null and {longitude} is not null")
 
 
 def postcode_centres_sql(workspace: Workspace, gazetteer: Gazetteer) -> str:
@@ -109,7 +72,7 @@ def postcode_centres_sql(workspace: Workspace, gazetteer: Gazetteer) -> str:
     if workspace.analytics.table_exists("places", "postcodes"):
         return ("select replace(upper(postcode), ' ', '') as postcode, avg(latitude) as latitude, "
                 "avg(longitude) as longitude from places.postcodes where latitude is not null group by 1")
-    return (f"select postcode, avg(latitude) as latitude, avg(longitude) as longitude from ({gazetteer.points_sql()}) "
+    return (f"select postcode, avg(latitude) as latitude, avg(longitude) as longitude from ({points_sql(gazetteer)}) "
             "where postcode is not null group by postcode")
 
 
@@ -118,10 +81,10 @@ def household_locations(workspace: Workspace) -> pd.DataFrame:
 
     Columns: household_id, members, address_withheld, latitude, longitude, placed_by ("UPRN", "postcode" or None).
     """
-    gazetteer = find_gazetteer(workspace)
+    gazetteer = located_gazetteer(workspace, needed_for="measuring distances from households")
     with workspace.analytics.connect(read_only=True) as connection:
         return connection.execute(f"""
-            with points as ({gazetteer.points_sql()}),
+            with points as ({points_sql(gazetteer)}),
             by_uprn as (select uprn, avg(latitude) as latitude, avg(longitude) as longitude from points
                         where uprn is not null and uprn <> '' group by uprn),
             by_postcode as ({postcode_centres_sql(workspace, gazetteer)})

@@ -26,7 +26,7 @@ from townhall.errors import TownhallError
 from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule, protect_table
 from townhall.places.geography import Geography
 from townhall.places.maps import choropleth
-from townhall.places.segmentation import SIZE_INDICATORS, indicator_words
+from townhall.places.segmentation import indicator_settings, indicator_words
 from townhall.reports import CATEGORY_COLOURS, render_svg
 from townhall.store.files import atomic_write_bytes, atomic_write_text
 from townhall.workspace import Workspace
@@ -58,15 +58,18 @@ class BoroughReport:
     attribution: list[str]
     maps: list[tuple[str, str]] = field(default_factory=list)  # (caption, SVG)
     notes: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)  # indicators that are counts: totals, written as whole numbers
 
 
 def ward_indicators(geography: Geography, indicators: Sequence[str]) -> tuple[AreaSummary, list[AreaSummary]]:
     """Each ward's value of each indicator and the borough's: population-weighted averages of small areas (counts
-    such as population and homes are added up)."""
+    such as population and homes are added up); ``[places]`` says which indicators those are."""
+    settings = indicator_settings(geography)
+    population, counted = settings.population_indicator, settings.counted_indicators()
     table = geography.indicator_table(list(indicators), level="small_area")
     areas = geography.areas("small_area").set_index("code")
-    weights = (geography.indicator_table(["population"], level="small_area")["population"]
-               if "population" in geography.indicator_names() else pd.Series(1.0, index=table.index))
+    weights = (geography.indicator_table([population], level="small_area")[population]
+               if population in geography.indicator_names() else pd.Series(1.0, index=table.index))
     frame = table.join(areas[["parent_code"]], how="left")
     frame["weight"] = weights.reindex(frame.index).fillna(0).astype(float)
 
@@ -77,7 +80,7 @@ def ward_indicators(geography: Geography, indicators: Sequence[str]) -> tuple[Ar
             usable = column.notna()
             if not usable.any():
                 values[indicator] = None
-            elif indicator in SIZE_INDICATORS:
+            elif indicator in counted:
                 values[indicator] = float(column[usable].sum())
             else:
                 weight = rows.loc[usable, "weight"]
@@ -131,7 +134,13 @@ def build_report(workspace: Workspace, *, indicators: Sequence[str] | None = Non
         demand, demand_problem = None, str(error)
     report = BoroughReport(council=workspace.config.council_name, indicators=chosen, borough=borough, wards=wards,
                            demand=demand, rule=rule, attribution=list(geography.attribution))
-    for indicator in [name for name in chosen if name not in SIZE_INDICATORS][:MAPPED_INDICATORS]:
+    settings = indicator_settings(geography)
+    report.counts = [name for name in chosen if name in settings.counted_indicators()]
+    if settings.population_indicator not in loaded:
+        report.notes.append(f"Ward and borough figures are simple averages of their small areas: no population "
+                            f"indicator called '{settings.population_indicator}' is loaded to weight them by (name "
+                            "yours in townhall.toml [places] population_indicator).")
+    for indicator in [name for name in chosen if name not in report.counts][:MAPPED_INDICATORS]:
         label = indicator_words(indicator)[0]
         values = geography.indicator_table([indicator], level="small_area")[indicator]
         themed = choropleth(geography, values, level="small_area",
@@ -148,10 +157,10 @@ def _first_capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _figure(value: float | None, indicator: str) -> str:
+def _figure(value: float | None, indicator: str, counts: Sequence[str]) -> str:
     if value is None:
         return "No figure"
-    if indicator in SIZE_INDICATORS:
+    if indicator in counts:
         return f"{value:,.0f}"
     return f"{value:,.1f}"
 
@@ -196,11 +205,12 @@ def report_html(report: BoroughReport) -> str:
     labels = {indicator: indicator_words(indicator)[0] for indicator in report.indicators}
     demand_section, ward_sentences = _demand_sections(report)
     head = "".join(f"<th>{escape(_first_capital(labels[indicator]))}</th>" for indicator in report.indicators)
-    borough_row = "".join(f"<td>{_figure(report.borough.values[indicator], indicator)}</td>"
+    borough_row = "".join(f"<td>{_figure(report.borough.values[indicator], indicator, report.counts)}</td>"
                           for indicator in report.indicators)
     ward_rows = "".join(
         f"<tr><th scope=\"row\">{escape(ward.name)}</th>"
-        + "".join(f"<td>{_figure(ward.values[indicator], indicator)}</td>" for indicator in report.indicators)
+        + "".join(f"<td>{_figure(ward.values[indicator], indicator, report.counts)}</td>"
+                  for indicator in report.indicators)
         + "</tr>" for ward in report.wards)
     maps = "".join(f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>" for caption, svg in report.maps)
     ward_sections = []
@@ -208,17 +218,18 @@ def report_html(report: BoroughReport) -> str:
         items = []
         for indicator in report.indicators:
             value, average = ward.values[indicator], report.borough.values[indicator]
-            if indicator in SIZE_INDICATORS:
-                items.append(f"<li>{escape(_first_capital(labels[indicator]))}: {_figure(value, indicator)}</li>")
+            if indicator in report.counts:
+                items.append(f"<li>{escape(_first_capital(labels[indicator]))}: "
+                             f"{_figure(value, indicator, report.counts)}</li>")
                 continue
             comparison = ""
             if value is not None and average is not None:
                 difference = value - average
                 comparison = (" (about the borough average)" if abs(difference) < 0.05 * max(abs(average), 1e-9)
                               else f" ({'above' if difference > 0 else 'below'} the borough's "
-                                   f"{_figure(average, indicator)})")
+                                   f"{_figure(average, indicator, report.counts)})")
             name = escape(_first_capital(labels[indicator]))
-            items.append(f"<li>{name}: {_figure(value, indicator)}{comparison}</li>")
+            items.append(f"<li>{name}: {_figure(value, indicator, report.counts)}{comparison}</li>")
         if ward.code in ward_sentences:
             items.append(f"<li>{escape(ward_sentences[ward.code])}</li>")
         ward_sections.append(f"<section><h3>{escape(ward.name)} <small>{escape(ward.code)}</small></h3>"

@@ -21,12 +21,10 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from townhall.errors import TownhallError
+from townhall.places.defaults import DEFAULT_SEED, METHODS
+from townhall.settings.places import PlacesSettings
 
-DEFAULT_SEED = 2026
 DEFAULT_GROUP_COUNTS = range(2, 9)
-METHODS = ("kmeans", "gaussian-mixture")
-# Indicators that measure an area's size rather than its character: left out unless asked for.
-SIZE_INDICATORS = ("population", "homes", "area_hectares")
 
 # How to speak of an indicator: (its name in a sentence, words when a group is higher, words when lower).
 INDICATOR_WORDS: dict[str, tuple[str, str, str]] = {
@@ -40,6 +38,13 @@ INDICATOR_WORDS: dict[str, tuple[str, str, str]] = {
     "homes_per_hectare": ("homes per hectare", "Denser housing", "More spacious housing"),
     "population": ("population", "More residents", "Fewer residents"),
 }
+
+
+def indicator_settings(geography: Any) -> PlacesSettings:
+    """The ``[places]`` settings of the geography's workspace (the defaults for a geography made in memory): which
+    indicators are the population, the homes and other counts."""
+    workspace = getattr(geography, "workspace", None)
+    return workspace.settings.places if workspace is not None else PlacesSettings()
 
 
 def indicator_words(indicator: str) -> tuple[str, str, str]:
@@ -177,22 +182,25 @@ def _number(value: float) -> str:
 
 def indicator_table_for_segmentation(geography: Any, indicators: Sequence[str] | None = None, *,
                                      period: str | None = None, level: str = "small_area") -> pd.DataFrame:
-    """The indicators to cluster on, one row per area: those named, or every loaded one except size counts, with
-    homes per hectare added when homes and area are loaded."""
+    """The indicators to cluster on, one row per area: those named, or every loaded one except counts and sizes
+    (``[places]`` population, homes and count indicators), with homes per hectare added when homes are loaded (per
+    hectare of each area's own boundary)."""
+    settings = indicator_settings(geography)
+    homes = settings.homes_indicator
     names = list(indicators) if indicators else [name for name in geography.indicator_names()
-                                                  if name not in SIZE_INDICATORS]
+                                                  if name not in settings.counted_indicators()]
     wanted = [name for name in names if name != "homes_per_hectare"]
     table = geography.indicator_table(wanted, period=period, level=level) if wanted else pd.DataFrame()
     loaded = set(geography.indicator_names())
-    if (not indicators or "homes_per_hectare" in names) and {"homes", "area_hectares"} <= loaded:
-        size = geography.indicator_table(["homes", "area_hectares"], period=period, level=level)
-        table = table.join((size["homes"] / size["area_hectares"].where(size["area_hectares"] > 0))
+    if (not indicators or "homes_per_hectare" in names) and {homes, "area_hectares"} <= loaded:
+        size = geography.indicator_table([homes, "area_hectares"], period=period, level=level)
+        table = table.join((size[homes] / size["area_hectares"].where(size["area_hectares"] > 0))
                            .rename("homes_per_hectare"), how="outer")
-    elif (not indicators or "homes_per_hectare" in names) and "homes" in loaded:
+    elif (not indicators or "homes_per_hectare" in names) and homes in loaded:
         areas = geography.areas(level).set_index("code")
         if "area_hectares" in areas:
-            homes = geography.indicator_table(["homes"], period=period, level=level)["homes"]
-            table = table.join((homes / areas["area_hectares"]).rename("homes_per_hectare"), how="outer")
+            counts = geography.indicator_table([homes], period=period, level=level)[homes]
+            table = table.join((counts / areas["area_hectares"]).rename("homes_per_hectare"), how="outer")
     if table.empty:
         raise TownhallError("No indicators are loaded for the areas: load some with 'townhall places load'.")
     return table

@@ -16,7 +16,7 @@ from townhall.errors import TownhallError
 from townhall.governance.disclosure import SUPPRESSED_MARK
 from townhall.governance.users import Role, User
 from townhall.identity.cohorts import NOT_PLACED, CohortResult, find_rule_file, list_rule_files, run_cohort
-from townhall.identity.index import index_exists
+from townhall.identity.index import IndexNotBuiltError, index_exists
 from townhall.web.security import current_user, workspace_of
 from townhall.web.templating import render
 
@@ -55,8 +55,10 @@ def cohort_run(request: Request, location: str, name: str,
         rule_file = find_rule_file(workspace, location, name)
     except TownhallError:
         raise HTTPException(status_code=404) from None
+    if not index_exists(workspace):
+        raise IndexNotBuiltError()
     if rule_file.problem:
-        raise TownhallError(rule_file.problem)
+        raise TownhallError(f"The rule file {rule_file.path.name} cannot be used: {rule_file.problem}")
     result = run_cohort(workspace, rule_file.path)
     may_see_households = user.has_role(*HOUSEHOLD_ROLES)
     workspace.audit.record(user.username, "cohort.run", rule_file.path.name, details={

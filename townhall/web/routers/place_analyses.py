@@ -5,10 +5,11 @@ report to download. Everything shown is aggregate; counts pass disclosure contro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from townhall.errors import TownhallError
@@ -18,23 +19,26 @@ from townhall.places import (
     DEFAULT_THRESHOLD_KM,
     Accessibility,
     Geography,
+    ServiceSites,
     accessibility_origins,
     build_report,
     choropleth,
-    demo_service_locations,
     indicator_table_for_segmentation,
     indicator_words,
     measure_accessibility,
-    read_service_locations,
     report_html,
     segment_areas,
     segment_map,
+    service_site_sources,
+    service_sites,
     what_if,
 )
+from townhall.places.accessibility import SITES_NOT_SET
 from townhall.reports import CATEGORY_COLOURS, render_svg
 from townhall.store.files import atomic_write_text
 from townhall.web.security import current_user, workspace_of
 from townhall.web.templating import render
+from townhall.workspace import Workspace
 
 router = APIRouter()
 
@@ -82,21 +86,60 @@ def segments_geojson(request: Request) -> JSONResponse:
 
 # --- accessibility -----------------------------------------------------------------------------------------------
 
-def _sites(request: Request, site_type: str) -> Any:
-    sites = read_service_locations(demo_service_locations(workspace_of(request)))
-    types = sorted(sites["type"].unique())
-    chosen = site_type if site_type in types else types[0]
-    return sites[sites["type"] == chosen].reset_index(drop=True), types, chosen
+@dataclass
+class SiteChoice:
+    """The service sites a page measures from, the other sources it could use, and what to tell the user."""
+
+    sites: ServiceSites | None
+    choices: list[dict[str, Any]]  # items for the "Sites from" select: value "" is townhall.toml's setting
+    chosen: str  # the chosen registered source, or "" for the setting
+    notice: str | None
 
 
-def _access_context(request: Request, site_type: str, within_km: float) -> dict[str, Any]:
+def _site_choice(workspace: Workspace, chosen: str) -> SiteChoice:
+    """The chosen registered source's sites, else those of [places] service_sites, else those of the only kind of
+    source that has site columns (said so on the page); None with a plain message when there are none at all."""
+    configured = workspace.settings.places.service_sites
+    sources = service_site_sources(workspace)
+    choices = [{"value": "", "text": f"As set in townhall.toml ({configured})"}] if configured else []
+    choices += [{"value": name, "text": name.replace("_", " ")} for name in sources if name != configured]
+    if chosen and chosen in sources and chosen != configured:
+        return SiteChoice(service_sites(workspace, chosen), choices, chosen, None)
+    if configured:
+        return SiteChoice(service_sites(workspace), choices, "", None)
+    if sources:
+        notice = (f"No service sites are set in townhall.toml, so these are the sites in the registered source "
+                  f"'{sources[0]}'. Choose another source below, or name one in [places] service_sites.")
+        return SiteChoice(service_sites(workspace, sources[0]), choices, sources[0], notice)
+    return SiteChoice(None, [], "", SITES_NOT_SET)
+
+
+def _access_context(request: Request, site_type: str, within_km: float, sites_from: str) -> dict[str, Any]:
     workspace = workspace_of(request)
-    sites, types, chosen = _sites(request, site_type)
+    choice = _site_choice(workspace, sites_from)
+    context: dict[str, Any] = {"site_choices": choice.choices, "sites_from": choice.chosen, "notice": choice.notice,
+                               "within_km": within_km}
+    if choice.sites is None:
+        return context
+    types = choice.sites.types
+    chosen = site_type if site_type in types else types[0]
+    sites = choice.sites.sites
+    sites = sites[sites["type"] == chosen].reset_index(drop=True)
     origins, kind = accessibility_origins(workspace)
     rule = DisclosureRule.from_workspace(workspace)
     result = measure_accessibility(origins, sites, threshold_km=within_km, rule=rule, origin_kind=kind)
-    return {"sites": sites, "types": types, "site_type": chosen, "within_km": within_km, "origins": origins,
-            "kind": kind, "rule": rule, "result": result}
+    return context | {"sites": sites, "types": types, "site_type": chosen, "origins": origins, "kind": kind,
+                      "rule": rule, "result": result, "sites_origin": choice.sites.origin}
+
+
+def _access_page(request: Request, context: dict[str, Any], status_code: int = 200, **extra: Any) -> HTMLResponse:
+    """The accessibility page, or the page saying no sites are set."""
+    if "result" not in context:
+        return render(request, "place_analyses_access.html", {"page_title": "Distance to services", **context,
+                                                                 "errors": {}, "values": {}})
+    return render(request, "place_analyses_access.html", {
+        "page_title": "Distance to services", **context, **_access_tables(context["result"]),
+        "beyond": _published(context["result"].published_beyond), **extra}, status_code=status_code)
 
 
 def _access_tables(result: Accessibility) -> dict[str, Any]:
@@ -124,22 +167,24 @@ def _access_tables(result: Accessibility) -> dict[str, Any]:
 @router.get("/places/analyses/access", name="place_access")
 def access_page(request: Request, user: Annotated[User, Depends(current_user)],
                 site_type: Annotated[str, Query(alias="type", max_length=80)] = "",
-                within_km: Annotated[float, Query(gt=0, le=50)] = DEFAULT_THRESHOLD_KM) -> HTMLResponse:
+                within_km: Annotated[float, Query(gt=0, le=50)] = DEFAULT_THRESHOLD_KM,
+                sites_from: Annotated[str, Query(alias="sites", max_length=120)] = "") -> HTMLResponse:
     """Distance to the nearest site of one type: residents beyond the threshold, by site and by area."""
-    context = _access_context(request, site_type, within_km)
-    workspace_of(request).audit.record(user.username, "places.access", "accessibility", details={
-        "site_type": context["site_type"], "within_km": within_km})
-    return render(request, "place_analyses_access.html", {
-        "page_title": "Distance to services", **context, **_access_tables(context["result"]),
-        "beyond": _published(context["result"].published_beyond), "comparison": None, "errors": {}, "values": {},
-    })
+    context = _access_context(request, site_type, within_km, sites_from)
+    if "result" in context:
+        workspace_of(request).audit.record(user.username, "places.access", "accessibility", details={
+            "site_type": context["site_type"], "within_km": within_km, "sites": context["sites_origin"]})
+    return _access_page(request, context, comparison=None, errors={}, values={})
 
 
 @router.get("/places/analyses/access.geojson", name="place_access_geojson")
 def access_geojson(request: Request, site_type: Annotated[str, Query(alias="type", max_length=80)] = "",
-                   within_km: Annotated[float, Query(gt=0, le=50)] = DEFAULT_THRESHOLD_KM) -> JSONResponse:
+                   within_km: Annotated[float, Query(gt=0, le=50)] = DEFAULT_THRESHOLD_KM,
+                   sites_from: Annotated[str, Query(alias="sites", max_length=120)] = "") -> JSONResponse:
     """A map of the average distance to the nearest site by small area (GeoJSON for map.js)."""
-    context = _access_context(request, site_type, within_km)
+    context = _access_context(request, site_type, within_km, sites_from)
+    if "result" not in context:
+        raise HTTPException(status_code=404)
     geography = Geography.from_workspace(workspace_of(request))
     frame = context["result"].by_area().frame
     values = frame.loc[frame.index != "Total", "average_km"].dropna()
@@ -152,12 +197,15 @@ def access_geojson(request: Request, site_type: Annotated[str, Query(alias="type
 def access_what_if(request: Request, user: Annotated[User, Depends(current_user)],
                    site_type: Annotated[str, Form(alias="type", max_length=80)] = "",
                    within_km: Annotated[float, Form(gt=0, le=50)] = DEFAULT_THRESHOLD_KM,
+                   sites_from: Annotated[str, Form(alias="sites", max_length=120)] = "",
                    open_name: Annotated[str, Form(max_length=120)] = "",
                    open_latitude: Annotated[str, Form(max_length=30)] = "",
                    open_longitude: Annotated[str, Form(max_length=30)] = "",
                    close: Annotated[list[str] | None, Form(max_length=120)] = None) -> HTMLResponse:
     """What if a site opened (at a position) or closed (by name): residents beyond the threshold before and after."""
-    context = _access_context(request, site_type, within_km)
+    context = _access_context(request, site_type, within_km, sites_from)
+    if "result" not in context:
+        return _access_page(request, context)
     values = {"open_name": open_name.strip(), "open_latitude": open_latitude.strip(),
               "open_longitude": open_longitude.strip(), "close": close or []}
     errors: dict[str, dict[str, str]] = {}
@@ -188,11 +236,8 @@ def access_what_if(request: Request, user: Annotated[User, Depends(current_user)
             workspace_of(request).audit.record(user.username, "places.access.what_if", "accessibility", details={
                 "site_type": context["site_type"], "within_km": within_km, "opened": len(change.opened),
                 "closed": len(change.closed)})
-    return render(request, "place_analyses_access.html", {
-        "page_title": "Distance to services", **context, **_access_tables(context["result"]),
-        "beyond": _published(context["result"].published_beyond), "comparison": comparison, "errors": errors,
-        "values": values, "has_errors": bool(errors),
-    }, status_code=400 if errors else 200)
+    return _access_page(request, context, status_code=400 if errors else 200, comparison=comparison, errors=errors,
+                        values=values, has_errors=bool(errors))
 
 
 # --- State of the Borough -------------------------------------------------------------------------------------------

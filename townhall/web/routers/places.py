@@ -133,10 +133,12 @@ def _draw_map(workspace: Workspace, choice: MapChoice, geography: Geography,
     if choice.name not in (sources if sources is not None else mappable_sources(workspace)):
         raise HTTPException(status_code=404)
     counted = count_source_by_area(workspace, choice.name, level=choice.level, geography=geography)
-    return choropleth(geography, counted.counts, level=choice.level, kind="count", title=_title(choice),
-                      measure=_measure(choice), classification=choice.classification,
-                      rule=DisclosureRule.from_workspace(workspace),
-                      attribution=geography.attribution_for(choice.level, postcodes=True))
+    themed = choropleth(geography, counted.counts, level=choice.level, kind="count", title=_title(choice),
+                        measure=_measure(choice), classification=choice.classification,
+                        rule=DisclosureRule.from_workspace(workspace),
+                        attribution=geography.attribution_for(choice.level, postcodes=True))
+    themed.notes.extend(counted.notes)
+    return themed
 
 
 @router.get("/places", name="places")

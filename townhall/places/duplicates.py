@@ -18,11 +18,11 @@ from scipy.spatial import cKDTree
 
 from townhall.errors import TownhallError
 from townhall.identity.index import opted_out_record_ids
-from townhall.places.locations import LATITUDE_FIELDS, LONGITUDE_FIELDS, local_metres
+from townhall.places.defaults import DEFAULT_DISTANCE_METRES, DEFAULT_WINDOW_DAYS
+from townhall.places.geography import LATITUDE_NAMES, LONGITUDE_NAMES
+from townhall.places.locations import local_metres
 from townhall.workspace import Workspace
 
-DEFAULT_DISTANCE_METRES = 50.0
-DEFAULT_WINDOW_DAYS = 7.0
 TIME_FIELDS = ("reported_at", "reported", "received", "date", "created")
 CATEGORY_FIELDS = ("category", "type", "problem")
 ID_FIELDS = ("report_id", "id", "reference")
@@ -124,7 +124,7 @@ def duplicate_reports(workspace: Workspace, source: str, *, distance_metres: flo
         frame = connection.execute(f"select * from {table} order by _row_number").df()
     columns = [column for column in frame.columns if column != "_row_number"]
     found = {
-        "latitude": _pick(columns, LATITUDE_FIELDS, latitude), "longitude": _pick(columns, LONGITUDE_FIELDS, longitude),
+        "latitude": _pick(columns, LATITUDE_NAMES, latitude), "longitude": _pick(columns, LONGITUDE_NAMES, longitude),
         "reported_at": _pick(columns, TIME_FIELDS, reported_at),
     }
     absent = [key.replace("_", " ") for key, value in found.items() if value is None]
