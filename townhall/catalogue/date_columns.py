@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import duckdb
-import pyarrow as pa
 
 from townhall.catalogue.date_formats import DateFormatChoice, date_shape, detect_date_format, read_dates, read_shape
 from townhall.catalogue.tagging import name_words, names_an_event, tags_from_name
@@ -124,6 +123,8 @@ def detect_date_column(connection: duckdb.DuckDBPyConnection, index: int, column
         stamps.append(datetime.combine(parsed, shape.time or time(0, 0)))
         years.append((parsed.year, count))
         plausible += count if date(1900, 1, 1) <= parsed <= today else 0
+    import pyarrow as pa  # only when registering a date column: listing sources must not pay for it
+
     lookup = f"th_dates_{index}"
     connection.register("th_date_rows", pa.table({"v": pa.array(texts, pa.string()),
                                                   "t": pa.array(stamps, pa.timestamp("us"))}))
