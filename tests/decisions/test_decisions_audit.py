@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from townhall.decisions.audit import audit_model, audit_predictions
+from townhall.decisions.definition import builtin_definitions
 from townhall.decisions.store import ensure_tables, model_folder
 from townhall.errors import TownhallError
 from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule
@@ -158,7 +159,8 @@ def test_a_trained_models_latest_evaluation_is_read_from_the_workspace(workspace
                                "?)", ["hidden-hmos", run_id, finished])
     folder = model_folder(workspace, "hidden-hmos")
     folder.mkdir(parents=True)
-    (folder / "definition.yaml").write_text("name: hidden-hmos\nunit: property\n", encoding="utf-8")
+    (folder / "definition.yaml").write_text(builtin_definitions()["hidden-hmos"].read_text(encoding="utf-8"),
+                                            encoding="utf-8")
     audit = audit_model(workspace, "hidden-hmos")
     assert audit.run_id == "train-2" and audit.unit == "property"
     assert audit.characteristic("Ethnic group").group("Group B").ratios["selection_rate"].value == 2.0

@@ -134,7 +134,7 @@ def test_the_card_gathers_purpose_data_performance_audit_and_limitations(card: M
     assert card.sources == ["housing_inspections", "police_asb"]
     assert card.units == 500 and card.period == ("2021-01-01", "2023-01-01")
     assert ("Precision in the top 40: the share of the list that had the outcome",
-            "50% (95% interval 41% to 59%, 3 splits)") in card.performance
+            "50% (95% interval 41% to 59%; 3 test periods)") in card.performance
     flagged = [flag for flag in card.audit.flags if flag.rate == "selection_rate"]
     assert [flag.group for flag in flagged] == ["Most deprived 20%"]
     assert any("too small to judge" in limitation and "Middle 60%" in limitation for limitation in card.limitations)

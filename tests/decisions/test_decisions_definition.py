@@ -61,13 +61,14 @@ def test_a_minimal_definition_gets_default_bands_tolerance_and_as_of_dates(tmp_p
     definition = load_definition(write_definition(tmp_path, MINIMAL))
     assert (definition.bands.high, definition.bands.medium, definition.training.tolerance) == (3.0, 1.5, 0.01)
     assert definition.training.as_of_dates() == [date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1)]
-    assert definition.units is not None and definition.units.source == "address_gazetteer"
+    assert definition.units is None and definition.framing == "as_of_dates"  # the gazetteer's homes, by default
     assert definition.feature_names == ["noise_12m"]
 
 
 @pytest.mark.parametrize(("change", "path", "words"), [
     (("team: Private Sector Housing", "team: Private Sector Housing\ncolour: blue"), "colour", "not a key"),
-    (("unit: property", "unit: flat"), "unit", "not a unit"),
+    (("unit: property", "unit: Flat 2"), "unit", "lower-case words"),
+    (("unit: property", "unit: inspection"), "units", "say where the inspections come from"),
     (("window_months: 12\n  found_by", "window_months: twelve\n  found_by"), "outcome.window_months",
      "whole number"),
     (("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",

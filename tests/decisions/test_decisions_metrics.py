@@ -67,8 +67,12 @@ def test_the_interval_across_splits_is_a_student_t_interval() -> None:
     half_width = 4.302652729911275 * 0.1 / math.sqrt(3)  # t(0.975, 2) × sd / √n
     assert estimate.mean == pytest.approx(0.3)
     assert (estimate.low, estimate.high) == pytest.approx((0.3 - half_width, 0.3 + half_width))
-    assert estimate.describe() == "0.30 (95% interval 0.05 to 0.55, 3 splits)"
-    assert metrics.mean_with_interval([0.5, float("nan")]).describe() == "0.50 (one split: no interval)"
+    assert estimate.describe() == "0.30 (95% interval 0.05 to 0.55; 3 test periods)"
+    assert metrics.mean_with_interval([0.5, float("nan")]).describe() == (
+        "0.50 (1 test period: no interval across periods)")
+    with_cases = metrics.mean_with_interval([0.2, float("nan"), 0.4], cases=[100, 50, 300])
+    assert with_cases.cases == 400  # the period whose figure could not be measured is not counted
+    assert with_cases.describe() == "0.30 (95% interval -0.97 to 1.57; 2 test periods, 400 cases)"
     assert estimate.to_dict()["values"] == [0.2, 0.3, 0.4]
     assert np.isnan(metrics.mean_with_interval([]).mean)
     assert metrics.mean_with_interval([0.0, 0.02], bounds=(0, 1)).low == 0  # a share cannot be negative

@@ -128,8 +128,8 @@ def test_an_address_where_anyone_linked_has_it_withheld_is_shown_only_to_governa
 
 def test_only_the_models_team_and_governance_see_the_list_and_governance_cannot_decide(scored) -> None:
     workspace, uprns = scored
-    assert [model.name for model in queue_models(workspace, HOUSING)] == [MODEL]
-    assert queue_models(workspace, EARLY_HELP) == []
+    assert [model.name for model in queue_models(workspace, HOUSING).models] == [MODEL]
+    assert queue_models(workspace, EARLY_HELP).models == []
     with pytest.raises(AccessDeniedError, match="belongs to the Private Sector Housing team"):
         review_queue(workspace, EARLY_HELP, MODEL)
     with pytest.raises(AccessDeniedError, match="Analysts can read the decisions report"):

@@ -117,8 +117,8 @@ def test_a_models_page_shows_figures_with_intervals_charts_with_tables_and_warni
     assert page.status_code == 200
     text = main_text(page)
     assert "Test hidden HMOs" in text and "About 1 in 3 of the properties on the list had the outcome" in text
-    assert "Precision in the top 20" in text and "35.0% (95% interval 30.0% to 40.0%, 2 splits)" in text
-    assert "0.715 (95% interval 0.685 to 0.745, 2 splits)" in text  # the other candidate, beside the chosen one
+    assert "Precision in the top 20" in text and "35.0% (95% interval 30.0% to 40.0%; 2 test periods)" in text
+    assert "0.715 (95% interval 0.685 to 0.745; 2 test periods)" in text  # the other candidate, beside the chosen one
     assert page.text.count("<svg") == 3 and page.text.count("Show the figures in this chart as a table") == 3
     assert "Only 120 properties had the outcome" in text
     for download in ("card.html", "atrs.json"):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from townhall.settings.base import SettingsError
 
 if TYPE_CHECKING:
+    from townhall.settings.decisions import DecisionsSettings
     from townhall.settings.demo import DemoSettings
     from townhall.settings.gazetteer import GazetteerSettings
     from townhall.settings.governance import GovernanceSettings
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
 CONCERNS: dict[str, tuple[str, str]] = {
+    "decisions": ("townhall.settings.decisions", "DecisionsSettings"),
     "demo": ("townhall.settings.demo", "DemoSettings"),
     "gazetteer": ("townhall.settings.gazetteer", "GazetteerSettings"),
     "governance": ("townhall.settings.governance", "GovernanceSettings"),
@@ -35,6 +37,7 @@ class WorkspaceSettings:
     so a command that changes townhall.toml sees its own change."""
 
     if TYPE_CHECKING:
+        decisions: DecisionsSettings
         demo: DemoSettings
         gazetteer: GazetteerSettings
         governance: GovernanceSettings
