@@ -4,7 +4,6 @@ predictions, today's list with bands and reasons, and the honesty warnings a cou
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,19 +134,3 @@ def test_training_and_scoring_are_audit_logged_without_personal_data(trained_dem
 def test_scoring_a_model_never_trained_says_how_to_train_it(trained_demo: TrainedDemo) -> None:
     with pytest.raises(TownhallError, match="townhall risk train business-rates"):
         score_model(trained_demo.workspace, "business-rates")
-
-
-TEN_THOUSAND_DEMO = os.environ.get("TOWNHALL_TEN_THOUSAND_DEMO")  # a linked 10,000-resident demo to copy
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not TEN_THOUSAND_DEMO, reason="set TOWNHALL_TEN_THOUSAND_DEMO to a linked 10,000-resident demo")
-def test_on_a_ten_thousand_resident_demo_the_top_five_percent_beats_the_base_rate_five_times(
-        tmp_path: Path) -> None:
-    copy = tmp_path / "ashbury"
-    shutil.copytree(str(TEN_THOUSAND_DEMO), copy)
-    with Workspace.open(copy) as workspace:
-        result = train_model(workspace, load_definition("hidden-hmos"))
-        chosen = result.evaluation.chosen
-        assert chosen["precision_at_top_share"].mean >= 5 * result.evaluation.base_rate
-        assert chosen["lift_at_top_share"].mean >= 5
