@@ -5,12 +5,13 @@ the workspace, and disclosure control for managers. The demo's planted bias: tes
 from __future__ import annotations
 
 import json
+import math
 from fractions import Fraction
 
 import pandas as pd
 import pytest
 
-from townhall.decisions.audit import audit_model, audit_predictions
+from townhall.decisions.audit import audit_model, audit_predictions, ratio_interval
 from townhall.decisions.definition import builtin_definitions
 from townhall.decisions.store import ensure_tables, model_folder
 from townhall.errors import TownhallError
@@ -167,3 +168,48 @@ def test_a_trained_models_latest_evaluation_is_read_from_the_workspace(workspace
     assert json.dumps(audit.to_dict())  # plain data, ready for the model card
     with pytest.raises(TownhallError, match="no evaluation results for a model called 'no-such-model'"):
         audit_model(workspace, "no-such-model")
+
+
+@pytest.mark.parametrize(("count", "total", "reference_count", "reference_total"), [
+    (16, 64, 20, 32), (5, 40, 30, 100), (3, 20, 7, 50), (30, 100, 20, 100), (1, 10, 5, 50), (9, 10, 40, 50)])
+def test_the_ratio_interval_matches_statsmodels_where_statsmodels_is_right(count: int, total: int,
+                                                                           reference_count: int,
+                                                                           reference_total: int) -> None:
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    expected = confint_proportions_2indep(count, total, reference_count, reference_total, method="score",
+                                          compare="ratio")
+    assert ratio_interval(count, total, reference_count, reference_total) == pytest.approx(
+        tuple(float(bound) for bound in expected), rel=1e-6)
+
+
+@pytest.mark.parametrize(("count", "total", "reference_count", "reference_total"), [
+    (0, 5, 10, 10), (1, 5, 10, 10), (5, 10, 10, 10), (10, 10, 50, 50), (5, 5, 3, 10), (0, 10, 3, 10),
+    (3, 3, 0, 10)])
+def test_the_ratio_interval_is_real_and_holds_the_ratio_where_statsmodels_gave_complex_numbers(
+        count: int, total: int, reference_count: int, reference_total: int) -> None:
+    # These are the edge cases (a group or its reference at 0% or 100%) where statsmodels' closed form returned
+    # complex bounds, and casting them to float gave a ComplexWarning and a wrong interval.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lower, upper = ratio_interval(count, total, reference_count, reference_total)
+    assert isinstance(lower, float) and isinstance(upper, float)
+    value = (count / total) / (reference_count / reference_total) if reference_count else math.inf
+    assert 0 <= lower <= value <= upper
+    assert (lower == 0) == (count == 0) and (upper == math.inf) == (reference_count == 0)
+    if reference_count == reference_total and 0 < count < total:  # the reference at 100%: a real interval below 1.2
+        assert lower > 0 and upper < 1.2
+
+
+def test_the_findings_lead_with_intervals_wholly_outside_the_band_clearest_first() -> None:
+    predictions, protected = predictions_from_cells(CELLS)
+    audit = audit_predictions(predictions, protected)
+    findings = audit.findings
+    assert findings and all(flag.strong for flag in findings)
+    assert all(flag.ratio.lower > 1.25 or flag.ratio.upper < 0.8 for flag in findings)
+    assert [flag.strength for flag in findings] == sorted((flag.strength for flag in findings), reverse=True)
+    assert {flag.rate for flag in audit.may_be_chance} == {"false_positive_rate"}  # its interval reaches the band
+    assert audit.summary_sentences()[: len(findings)] == [flag.sentence for flag in findings]
+    assert audit.to_dict()["flags"][0]["finding"] is True

@@ -218,3 +218,20 @@ def test_the_card_command_writes_both_files_and_a_bad_reference_group_is_explain
     assert trained.audit.entries(action="risk.card")[0].details == {"model": MODEL}
     refused = runner.invoke(app, ["risk", "audit", MODEL, "--workspace", str(trained.path), "--reference", "Sex"])
     assert refused.exit_code != 0 and "Characteristic=Group" in refused.output
+
+
+def test_a_model_whose_files_cannot_be_read_is_listed_with_the_reason(trained: Workspace) -> None:
+    from townhall.decisions.card import trained_models
+
+    broken = trained.path / "models" / "broken-model"
+    broken.mkdir()
+    (broken / "training.json").write_text("{not json", encoding="utf-8")
+    (broken / "definition.yaml").write_text("name: broken-model\n", encoding="utf-8")
+    try:
+        listed = trained_models(trained)
+    finally:
+        import shutil
+
+        shutil.rmtree(broken)
+    assert listed[-1].name == "broken-model" and "not valid JSON" in listed[-1].problem
+    assert all(not summary.problem for summary in listed[:-1])

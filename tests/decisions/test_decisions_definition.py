@@ -120,3 +120,71 @@ def test_sources_and_fields_are_checked_against_the_workspace(tiny_housing: Work
 def test_an_unknown_name_lists_the_shipped_definitions() -> None:
     with pytest.raises(TownhallError, match="hidden-hmos"):
         load_definition("fire-risk")
+
+
+INSPECTION = """
+name: due-inspections
+title: Inspections due
+unit: inspection
+framing: case_date
+units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}
+purpose: Rank the inspections due in a period.
+team: Food Safety
+capacity: 10
+owner: Food safety lead
+review_date: 2027-01-31
+outcome:
+  description: The inspection finds a critical violation
+  on_the_case: {Criticals: {above: 0}}
+features:
+  - name: inspector
+    description: The inspector assigned
+    case_field: Inspector
+    known_at_the_time: true
+training:
+  train: {from: 2023-01-01, to: 2023-12-31}
+  test: {from: 2024-01-01, to: 2024-03-31}
+"""
+
+
+def test_any_register_can_be_the_unit_and_each_case_ranked_at_its_own_date() -> None:
+    definition = parse_definition(INSPECTION, file="due.yaml")
+    assert definition.unit_noun == "inspections" and definition.by_case
+    assert definition.units is not None and definition.units.link_field == "Licence"
+    assert definition.training.test_window == (date(2024, 1, 1), date(2024, 3, 31))
+    assert [feature.name for feature in definition.not_leak_checked] == ["inspector"]
+
+
+def test_a_business_model_with_its_own_register_needs_no_uprn_it_does_not_have() -> None:
+    own = MINIMAL.replace("unit: property", "unit: business\nunits: {source: ndr_accounts, id: Account Ref}")
+    definition = parse_definition(own, file="ndr.yaml")
+    assert definition.units is not None and definition.units.uprn is None and definition.units.start is None
+
+
+@pytest.mark.parametrize(("change", "path", "words"), [
+    # A field of the case's own row is a feature only when declared known at the time.
+    (("    known_at_the_time: true\n", ""), "features.inspector.known_at_the_time",
+     "can be a feature only if it was known before the case's date"),
+    # An outcome on the case's own row needs cases ranked at their own dates.
+    (("framing: case_date\n", ""), "units.date", "add 'framing: case_date'"),
+    # A test window that does not come after the train window.
+    (("test: {from: 2024-01-01", "test: {from: 2023-06-01"), "training.test.from",
+     "a model must be tested on a later period than it learnt from"),
+    # A unit that is not the person index needs a register.
+    (("units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}\n", ""), "units",
+     "say where the inspections come from"),
+])
+def test_bad_case_definitions_are_refused_with_what_is_wrong(change: tuple[str, str], path: str, words: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(INSPECTION.replace(*change), file="due.yaml")
+    assert caught.value.path == path and words in str(caught.value)
+
+
+def test_an_undated_source_must_be_declared_static_and_then_is_not_leak_checked() -> None:
+    undated = MINIMAL.replace("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",
+                              "latest: {source: address_gazetteer, field: CLASSIFICATION_CODE}")
+    with pytest.raises(DefinitionError, match="make it a 'static' feature"):
+        parse_definition(undated, file="undated.yaml")
+    static = parse_definition(undated.replace("latest:", "static:"), file="static.yaml")
+    assert [feature.name for feature in static.not_leak_checked] == ["noise_12m"]
+    assert static.features[0].events[0].static and static.features[0].categorical

@@ -134,3 +134,24 @@ def test_training_and_scoring_are_audit_logged_without_personal_data(trained_dem
 def test_scoring_a_model_never_trained_says_how_to_train_it(trained_demo: TrainedDemo) -> None:
     with pytest.raises(TownhallError, match="townhall risk train business-rates"):
         score_model(trained_demo.workspace, "business-rates")
+
+
+def test_a_scoring_run_that_fails_part_way_leaves_no_list_and_no_drift_check(trained_demo: TrainedDemo,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from townhall.decisions import training
+
+    def count(table: str) -> int:
+        return int(trained_demo.query(f"select count(*) as n from decisions.{table}")["n"].iloc[0])
+
+    before = {table: count(table) for table in ("runs", "predictions", "reasons", "drift")}
+    original = training.insert_frame
+
+    def failing(connection, table, frame):  # type: ignore[no-untyped-def]
+        if table == "reasons":
+            raise RuntimeError("the machine was switched off")
+        original(connection, table, frame)
+
+    monkeypatch.setattr("townhall.decisions.scoring.insert_frame", failing)
+    with pytest.raises(RuntimeError):
+        score_model(trained_demo.workspace, "hidden-hmos")
+    assert {table: count(table) for table in before} == before

@@ -110,6 +110,18 @@ def build_dataset(workspace: Workspace, definition: ModelDefinition, as_of_dates
         protected = builder.protected(frame)
         warnings = list(dict.fromkeys(builder.warnings))
     categorical = [feature.name for feature in definition.features if feature.categorical]
+    for feature in definition.features:
+        if feature.categorical:
+            continue
+        numbers = pd.to_numeric(frame[feature.name], errors="coerce")
+        if (numbers.isna() & frame[feature.name].notna()).any():  # text: a category, never silently blank numbers
+            categorical.append(feature.name)
+            warnings.append(f"The feature '{feature.name}' holds text (for example "
+                            f"'{frame[feature.name][numbers.isna() & frame[feature.name].notna()].iloc[0]}'), so it "
+                            "is used as a category. Say 'categorical: true' in the definition to make this explicit.")
+        else:
+            frame[feature.name] = numbers.astype("float64")
+    categorical = [name for name in definition.feature_names if name in categorical]
     for column in categorical:
         frame[column] = frame[column].astype("category")
     return UnitDataset(model=definition.name, unit=definition.unit, frame=frame,
@@ -680,9 +692,6 @@ class _Builder:
         frame[AS_OF] = pd.to_datetime(frame[AS_OF]).astype("datetime64[ns]")
         frame[OUTCOME] = (frame["outcome"].astype("boolean") if with_outcome
                           else pd.Series(pd.NA, index=frame.index, dtype="boolean"))
-        for feature in self.definition.features:
-            if not feature.categorical:
-                frame[feature.name] = pd.to_numeric(frame[feature.name], errors="coerce").astype("float64")
         return frame[[UNIT_ID, AS_OF, OUTCOME, AREA_CODE, *self.definition.feature_names]]
 
     def _apply_population(self) -> None:

@@ -179,19 +179,23 @@ def read_supplied_scores(file: str | Path, *, score: str, outcome: str, groups: 
     return pd.DataFrame(kept), notes, len(rows)
 
 
+def _check_selection(threshold: float | None, list_size: int | None) -> None:
+    if (threshold is None) == (list_size is None):
+        raise TownhallError("Say how the list is made: give either --threshold (cases scoring at or above it are on "
+                            "the list) or --list-size (the top N by score), not both.")
+    if list_size is not None and list_size < 1:
+        raise TownhallError(f"The list size must be at least 1, not {list_size}.")
+
+
 def select_list(scores: pd.Series, *, threshold: float | None, list_size: int | None) -> tuple[np.ndarray, str,
                                                                                                    list[str]]:
     """Which cases are on the list: at or above ``threshold``, or the top ``list_size`` by score (ties at the
     cut-off taken in file order, and said so). Returns the choice, the rule in words and any notes."""
-    if (threshold is None) == (list_size is None):
-        raise TownhallError("Say how the list is made: give either --threshold (cases scoring at or above it are on "
-                            "the list) or --list-size (the top N by score), not both.")
+    _check_selection(threshold, list_size)
     values = scores.to_numpy(dtype=float)
     if threshold is not None:
         return values >= threshold, f"cases scoring {threshold:g} or more", []
     assert list_size is not None
-    if list_size < 1:
-        raise TownhallError(f"The list size must be at least 1, not {list_size}.")
     order = metrics.top_k_order(values)
     listed = np.zeros(len(values), dtype=bool)
     listed[order[:list_size]] = True
@@ -213,6 +217,7 @@ def audit_supplied_scores(file: str | Path, *, score: str, outcome: str, groups:
     """Audit supplied scores from a CSV file: rates, ratios with intervals and findings by each group column, the
     list's precision, recall and AUC, and notes on the rows left out."""
     path = Path(file)
+    _check_selection(threshold, list_size)
     frame, notes, rows = read_supplied_scores(path, score=score, outcome=outcome, groups=groups, period=period)
     listed, selection, selection_notes = select_list(frame["score"], threshold=threshold, list_size=list_size)
     notes += selection_notes
