@@ -22,37 +22,9 @@ from townhall.decisions.training import TrainingResult, train_model
 from townhall.errors import TownhallError
 from townhall.workspace import Workspace
 
-from .conftest import register_csv
+from .conftest import FOOD_INSPECTIONS_DEFINITION, register_csv
 
-DEFINITION = """
-name: generated-inspections
-title: Generated inspections
-unit: inspection
-framing: case_date
-units: {source: inspections, id: Inspection, date: Inspected, link: Licence}
-purpose: Rank the inspections due by how likely each is to find a critical violation.
-team: Food Safety
-capacity: 20
-owner: Tests
-review_date: 2027-01-31
-outcome:
-  description: The inspection finds a critical violation
-  on_the_case: {Criticals: {above: 0}}
-features:
-  - name: inspector
-    description: The inspector assigned
-    case_field: Inspector
-    known_at_the_time: true
-    categorical: true
-  - name: earlier_criticals
-    description: Earlier inspections of the licence that found a critical violation
-    count: {source: inspections, date: Inspected, where: {Criticals: {above: 0}}}
-protected:
-  kind: {case_field: Kind}
-training:
-  train: {from: 2022-01-01, to: 2023-06-30}
-  test: {from: 2023-07-01, to: 2023-12-31}
-"""
+DEFINITION = FOOD_INSPECTIONS_DEFINITION
 
 
 def generated_inspections(rows: int = 900, seed: int = 3) -> str:
@@ -69,7 +41,7 @@ def generated_inspections(rows: int = 900, seed: int = 3) -> str:
     criticals = np.where(found, generator.integers(1, 4, size=rows), 0).astype(object)
     criticals[::40] = ""
     kinds = np.where(licences % 3 == 0, "Grocery", "Restaurant")
-    lines = ["Inspection,Licence,Inspected,Inspector,Criticals,Kind,Closed"]
+    lines = ["Inspection ID,Licence,Inspected,Inspector,Criticals,Facility,Closed"]
     for number in range(rows):
         closed = (pd.Timestamp(dates[number]) + pd.Timedelta(days=200)).date().isoformat()
         lines.append(f"N{number:05d},L{licences[number]:03d},{pd.Timestamp(dates[number]).date()},"
@@ -83,7 +55,7 @@ def inspections_folder(tmp_path_factory: pytest.TempPathFactory,
     with building_secrets(tmp_path_factory.mktemp("inspections-secrets")):
         folder = tmp_path_factory.mktemp("inspections") / "council"
         with Workspace.create(folder, "Testshire") as created:
-            register_csv(created, "inspections", generated_inspections())
+            register_csv(created, "food_inspections", generated_inspections())
     return folder
 
 
@@ -118,7 +90,7 @@ def test_training_runs_the_leak_check_and_reports_the_scheduling_measure(
 
 def test_the_list_has_no_more_ties_than_the_model_itself(trained: tuple[Workspace, TrainingResult]) -> None:
     workspace, result = trained
-    scored = score_model(workspace, "generated-inspections")
+    scored = score_model(workspace, "food-inspections")
     assert scored.as_of == pd.Timestamp("2023-07-01").date()  # the test window, by default
     listed = scored.predictions.sort_values("rank")
     period = CasePeriod(date(2023, 7, 1), date(2023, 12, 31))
@@ -133,11 +105,11 @@ def test_the_list_has_no_more_ties_than_the_model_itself(trained: tuple[Workspac
 def test_a_leak_stops_training_with_the_feature_named(inspections: Workspace) -> None:
     leaky = DEFINITION.replace("protected:", """  - name: last_closed
     description: When the latest earlier inspection's case was closed (known only later)
-    latest: {source: inspections, date: Inspected, field: Closed}
+    latest: {source: food_inspections, date: Inspected, field: Closed}
 protected:""")
     with pytest.raises(LeakError, match="last_closed changed when later data was removed"):
         train_model(inspections, parse_definition(leaky, file="leaky.yaml"))
-    assert not (inspections.path / "models" / "generated-inspections").exists()
+    assert not (inspections.path / "models" / "food-inspections").exists()
 
 
 def test_test_periods_with_nothing_to_measure_are_left_out_with_a_warning_never_averaged_in(
@@ -167,13 +139,13 @@ def test_an_outcome_that_never_happens_is_refused_with_the_count(workspace: Work
     lines = generated_inspections().splitlines()
     columns = [line.split(",") for line in lines[1:]]
     rows = [",".join(parts[:4] + ([criticals] if parts[4] else [""]) + parts[5:]) for parts in columns]
-    register_csv(workspace, "inspections", "\n".join([lines[0], *rows]) + "\n")
+    register_csv(workspace, "food_inspections", "\n".join([lines[0], *rows]) + "\n")
     with pytest.raises(TownhallError, match=message):
         train_model(workspace, parse_definition(DEFINITION, file="generated.yaml"))
 
 
 def test_too_few_rows_for_a_test_on_later_periods_is_refused_with_the_number_needed(workspace: Workspace) -> None:
-    register_csv(workspace, "inspections", generated_inspections(rows=50))
+    register_csv(workspace, "food_inspections", generated_inspections(rows=50))
     with pytest.raises(TownhallError, match=r"Only \d+ rows have a known outcome: at least 100 are needed to learn "
                                             "from earlier periods and test on later ones"):
         train_model(workspace, parse_definition(DEFINITION, file="generated.yaml"))

@@ -16,6 +16,8 @@ from townhall.decisions.definition import (
 from townhall.errors import TownhallError
 from townhall.workspace import Workspace
 
+from .conftest import FOOD_INSPECTIONS_DEFINITION
+
 MINIMAL = """
 name: noisy-homes
 title: Noisy homes
@@ -122,36 +124,14 @@ def test_an_unknown_name_lists_the_shipped_definitions() -> None:
         load_definition("fire-risk")
 
 
-INSPECTION = """
-name: due-inspections
-title: Inspections due
-unit: inspection
-framing: case_date
-units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}
-purpose: Rank the inspections due in a period.
-team: Food Safety
-capacity: 10
-owner: Food safety lead
-review_date: 2027-01-31
-outcome:
-  description: The inspection finds a critical violation
-  on_the_case: {Criticals: {above: 0}}
-features:
-  - name: inspector
-    description: The inspector assigned
-    case_field: Inspector
-    known_at_the_time: true
-training:
-  train: {from: 2023-01-01, to: 2023-12-31}
-  test: {from: 2024-01-01, to: 2024-03-31}
-"""
+INSPECTION = FOOD_INSPECTIONS_DEFINITION
 
 
 def test_any_register_can_be_the_unit_and_each_case_ranked_at_its_own_date() -> None:
     definition = parse_definition(INSPECTION, file="due.yaml")
     assert definition.unit_noun == "inspections" and definition.by_case
     assert definition.units is not None and definition.units.link_field == "Licence"
-    assert definition.training.test_window == (date(2024, 1, 1), date(2024, 3, 31))
+    assert definition.training.test_window == (date(2023, 7, 1), date(2023, 12, 31))
     assert [feature.name for feature in definition.not_leak_checked] == ["inspector"]
 
 
@@ -168,7 +148,7 @@ def test_a_business_model_with_its_own_register_needs_no_uprn_it_does_not_have()
     # An outcome on the case's own row needs cases ranked at their own dates.
     (("framing: case_date\n", ""), "units.date", "add 'framing: case_date'"),
     # A test window that does not come after the train window.
-    (("test: {from: 2024-01-01", "test: {from: 2023-06-01"), "training.test.from",
+    (("test: {from: 2023-07-01", "test: {from: 2023-06-01"), "training.test.from",
      "a model must be tested on a later period than it learnt from"),
     # A unit that is not the person index needs a register.
     (("units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}\n", ""), "units",

@@ -23,7 +23,7 @@ from townhall.errors import TownhallError
 from townhall.store.state import RiskOutcomeRecord
 from townhall.workspace import Workspace
 
-from .conftest import load_small_area_deprivation
+from .conftest import FOOD_INSPECTIONS_DEFINITION, load_small_area_deprivation
 
 TINY_HMOS = """
 name: tiny-hmos
@@ -260,32 +260,7 @@ I4,L2,2024-01-15,blue,0,Grocery,
 I5,L2,2024-02-01,blue,,Grocery,
 I6,L3,2024-01-20,green,3,African-American owned,
 """
-TINY_INSPECTIONS = """
-name: tiny-inspections
-title: Tiny inspections
-unit: inspection
-framing: case_date
-units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}
-purpose: Check each inspection at its own date by hand.
-team: Food Safety
-capacity: 2
-owner: Tests
-review_date: 2027-01-31
-outcome:
-  description: The inspection finds a critical violation
-  on_the_case: {Criticals: {above: 0}}
-features:
-  - name: inspector
-    description: The inspector assigned
-    case_field: Inspector
-    known_at_the_time: true
-  - name: earlier_criticals
-    description: Earlier inspections of the licence that found a critical violation
-    count: {source: food_inspections, date: Inspected, where: {Criticals: {above: 0}}}
-protected:
-  owner_group: {case_field: Facility, map: {Restaurant: Restaurant or café}}
-training: {first_as_of: 2023-01-01, last_as_of: 2024-12-31, step_months: 6}
-"""
+TINY_INSPECTIONS = FOOD_INSPECTIONS_DEFINITION.replace("    categorical: true\n", "")  # text: a category anyway
 
 
 @pytest.fixture

@@ -616,6 +616,10 @@ def _describe_properties(connection: duckdb.DuckDBPyConnection, unit_ids: list[s
     if gazetteer is None:
         notes.append(f"No address gazetteer is registered as '{sources.gazetteer_name}', so only UPRNs are shown: "
                      "register the council's LLPG or set [gazetteer] source in townhall.toml.")
+    elif not gazetteer.has("full_address") and not gazetteer.has("street"):
+        notes.append(f"The address gazetteer '{gazetteer.source}' has no address column townhall knows, so only UPRNs "
+                     "are shown: set [gazetteer] columns.full_address (a one-line address) or columns.street and the "
+                     "other parts in townhall.toml.")
     else:
         missing = [unit_id for unit_id in unit_ids if unit_id not in addresses and unit_id not in withheld]
         if missing:
