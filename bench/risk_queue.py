@@ -1,9 +1,12 @@
 """Benchmark: the review queue on a linked demo council: how long a practitioner waits for their list, a decision and
 the decisions report, and how long importing a file of inspection results takes.
 
-    python bench/risk_queue.py                           # a copy of /tmp/ash (10,000 residents)
-    python bench/risk_queue.py --source /tmp/other       # a copy of another linked workspace
+    python bench/risk_queue.py                           # a 10,000-resident demo, built once and cached
+    python bench/risk_queue.py --source /tmp/other       # a copy of a linked workspace of your own
     python bench/risk_queue.py --list-size 500 --runs 6  # longer lists, more scoring runs behind them
+
+The demo is built and linked the first time and cached under the system's temporary folder (bench/risk_workspace.py);
+every run works on a throwaway copy.
 
 Every gazetteer property is "scored" in each of ``--runs`` runs (random probabilities, written as score_model writes
 them, so no model needs training), with the top ``--list-size`` on the list; only half of the cases (at most 200) are
@@ -13,21 +16,21 @@ decided before the timings, so carried-over cases pile up as they would when a t
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from risk_workspace import cached_linked_demo, workspace_copy
 
 from townhall.decisions.definition import builtin_definitions
 from townhall.decisions.feedback import import_outcomes
 from townhall.decisions.queue import override_report, record_decision, review_queue
 from townhall.decisions.store import ensure_tables, model_folder
 from townhall.governance.users import Role, User
+from townhall.store.analytics import quote_identifier
 from townhall.workspace import Workspace
 
 MODEL = "hidden-hmos"
@@ -40,8 +43,10 @@ def _write_runs(workspace: Workspace, runs: int, list_size: int, seed: int = 5) 
     generator = np.random.default_rng(seed)
     with workspace.analytics.transaction() as connection:
         ensure_tables(connection)
+        gazetteer = workspace.settings.gazetteer
         uprns = [row[0] for row in connection.execute(
-            "select distinct cast(UPRN as varchar) from sources.address_gazetteer").fetchall()]
+            f"select distinct cast({quote_identifier(gazetteer.columns.uprn)} as varchar) "
+            f"from sources.{quote_identifier(gazetteer.source)}").fetchall()]
         for run in range(runs):
             run_id = f"bench-{run + 1}"
             finished = datetime.now(UTC) - timedelta(days=30 * (runs - run))
@@ -110,17 +115,15 @@ def run(folder: Path, runs: int, list_size: int) -> None:
 
 
 def main() -> None:
-    """Copy a linked workspace to a temporary folder (it is never written to) and run the benchmark there."""
+    """Run the benchmark on a throwaway copy of a linked workspace (the cached demo unless one is given)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", type=Path, default=Path("/tmp/ash"), help="a linked workspace to copy")
+    parser.add_argument("--source", type=Path, help="a linked workspace of your own to copy")
+    parser.add_argument("--residents", type=int, default=10_000, help="the size of the cached demo to build or use")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--list-size", type=int, default=50)
     arguments = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ.setdefault("TOWNHALL_SECRETS_DIR", str(Path(folder) / "secrets"))
-        target = Path(folder) / "ashbury"
-        shutil.copytree(arguments.source, target)
-        run(target, arguments.runs, arguments.list_size)
+    with workspace_copy(arguments.source or cached_linked_demo(arguments.residents)) as copy:
+        run(copy, arguments.runs, arguments.list_size)
 
 
 if __name__ == "__main__":

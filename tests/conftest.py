@@ -94,18 +94,35 @@ def copy_and_open() -> Callable[[Path, Path], AbstractContextManager[Workspace]]
     return opened_copy
 
 
-@pytest.fixture(scope="session")
-def linked_demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo council, built and linked once per test run (read it; copy it with `linked_demo` to write)."""
+# The headline claims (the children's bias audit finds the planted bias; the hidden-HMO list beats the base rate five
+# times in its top 5%) need a council big enough for the planted effects to show through chance: at 10,000 residents
+# the bias group holds about 170 children and the audit finds the bias for some seeds only.
+CLAIMS_DEMO_RESIDENTS = 20_000
+
+
+def _build_linked_demo(tmp_path_factory: pytest.TempPathFactory, name: str, residents: int) -> Path:
     from townhall.demo.workspace_builder import build_demo_workspace
     from townhall.identity import link_people
 
-    with session_secrets(tmp_path_factory.mktemp("linked-demo-secrets")):
-        folder = tmp_path_factory.mktemp("linked-demo") / "ashbury"
-        build_demo_workspace(folder, residents=LINKED_DEMO_RESIDENTS, seed=7)
+    with session_secrets(tmp_path_factory.mktemp(f"{name}-secrets")):
+        folder = tmp_path_factory.mktemp(name) / "ashbury"
+        build_demo_workspace(folder, residents=residents, seed=7)
         with Workspace.open(folder) as built:
             link_people(built)
     return folder
+
+
+@pytest.fixture(scope="session")
+def linked_demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo council, built and linked once per test run (read it; copy it with `linked_demo` to write)."""
+    return _build_linked_demo(tmp_path_factory, "linked-demo", LINKED_DEMO_RESIDENTS)
+
+
+@pytest.fixture(scope="session")
+def claims_demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo council at the size its headline claims need (CLAIMS_DEMO_RESIDENTS), built and linked once per run;
+    read it, or copy it to write."""
+    return _build_linked_demo(tmp_path_factory, "claims-demo", CLAIMS_DEMO_RESIDENTS)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 - ``register_csv(workspace, name, text)``: register a CSV text as a source, as an analyst would.
 - ``tiny_housing``: a workspace with a five-address gazetteer, police noise reports, HMO inspections and licences,
   council tax accounts and business rates accounts, dated around 1 January 2024, for checking windows by hand.
+- ``FOOD_INSPECTIONS_DEFINITION``: a model ranking food inspections at their own dates (Inspection ID, Licence,
+  Inspected, Inspector, Criticals, Facility), for the tests of cases at their own dates.
 - ``load_small_area_deprivation(workspace)``: put the demo's IMD deciles into ``places.indicators`` (the table
   ``townhall.places.load_indicators`` fills; written directly here to keep the tests quick) for the deprivation audit.
 """
@@ -174,3 +176,37 @@ def synthetic_units() -> UnitDataset:
 def make_synthetic_units():  # type: ignore[no-untyped-def]
     """``synthetic_dataset`` itself, for tests that need another size, seed or signal strength."""
     return synthetic_dataset
+
+
+# --- Cases at their own dates: one definition of food inspections, used by the definition, feature and training
+# tests (each changes what it needs with str.replace). -----------------------------------------------------------
+
+FOOD_INSPECTIONS_DEFINITION = """
+name: food-inspections
+title: Food inspections
+unit: inspection
+framing: case_date
+units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}
+purpose: Rank the inspections due in a period by how likely each is to find a critical violation.
+team: Food Safety
+capacity: 20
+owner: Tests
+review_date: 2027-01-31
+outcome:
+  description: The inspection finds a critical violation
+  on_the_case: {Criticals: {above: 0}}
+features:
+  - name: inspector
+    description: The inspector assigned
+    case_field: Inspector
+    known_at_the_time: true
+    categorical: true
+  - name: earlier_criticals
+    description: Earlier inspections of the licence that found a critical violation
+    count: {source: food_inspections, date: Inspected, where: {Criticals: {above: 0}}}
+protected:
+  facility: {case_field: Facility, map: {Restaurant: Restaurant or café}}
+training:
+  train: {from: 2022-01-01, to: 2023-06-30}
+  test: {from: 2023-07-01, to: 2023-12-31}
+"""

@@ -134,7 +134,7 @@ def test_the_card_gathers_purpose_data_performance_audit_and_limitations(card: M
     assert card.sources == ["housing_inspections", "police_asb"]
     assert card.units == 500 and card.period == ("2021-01-01", "2023-01-01")
     assert ("Precision in the top 40: the share of the list that had the outcome",
-            "50% (95% interval 41% to 59%, 3 splits)") in card.performance
+            "50% (95% interval 41% to 59%; 3 test periods)") in card.performance
     flagged = [flag for flag in card.audit.flags if flag.rate == "selection_rate"]
     assert [flag.group for flag in flagged] == ["Most deprived 20%"]
     assert any("too small to judge" in limitation and "Middle 60%" in limitation for limitation in card.limitations)
@@ -218,3 +218,20 @@ def test_the_card_command_writes_both_files_and_a_bad_reference_group_is_explain
     assert trained.audit.entries(action="risk.card")[0].details == {"model": MODEL}
     refused = runner.invoke(app, ["risk", "audit", MODEL, "--workspace", str(trained.path), "--reference", "Sex"])
     assert refused.exit_code != 0 and "Characteristic=Group" in refused.output
+
+
+def test_a_model_whose_files_cannot_be_read_is_listed_with_the_reason(trained: Workspace) -> None:
+    from townhall.decisions.card import trained_models
+
+    broken = trained.path / "models" / "broken-model"
+    broken.mkdir()
+    (broken / "training.json").write_text("{not json", encoding="utf-8")
+    (broken / "definition.yaml").write_text("name: broken-model\n", encoding="utf-8")
+    try:
+        listed = trained_models(trained)
+    finally:
+        import shutil
+
+        shutil.rmtree(broken)
+    assert listed[-1].name == "broken-model" and "not valid JSON" in listed[-1].problem
+    assert all(not summary.problem for summary in listed[:-1])

@@ -16,6 +16,8 @@ from townhall.decisions.definition import (
 from townhall.errors import TownhallError
 from townhall.workspace import Workspace
 
+from .conftest import FOOD_INSPECTIONS_DEFINITION
+
 MINIMAL = """
 name: noisy-homes
 title: Noisy homes
@@ -61,13 +63,14 @@ def test_a_minimal_definition_gets_default_bands_tolerance_and_as_of_dates(tmp_p
     definition = load_definition(write_definition(tmp_path, MINIMAL))
     assert (definition.bands.high, definition.bands.medium, definition.training.tolerance) == (3.0, 1.5, 0.01)
     assert definition.training.as_of_dates() == [date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1)]
-    assert definition.units is not None and definition.units.source == "address_gazetteer"
+    assert definition.units is None and definition.framing == "as_of_dates"  # the gazetteer's homes, by default
     assert definition.feature_names == ["noise_12m"]
 
 
 @pytest.mark.parametrize(("change", "path", "words"), [
     (("team: Private Sector Housing", "team: Private Sector Housing\ncolour: blue"), "colour", "not a key"),
-    (("unit: property", "unit: flat"), "unit", "not a unit"),
+    (("unit: property", "unit: Flat 2"), "unit", "lower-case words"),
+    (("unit: property", "unit: inspection"), "units", "say where the inspections come from"),
     (("window_months: 12\n  found_by", "window_months: twelve\n  found_by"), "outcome.window_months",
      "whole number"),
     (("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",
@@ -119,3 +122,49 @@ def test_sources_and_fields_are_checked_against_the_workspace(tiny_housing: Work
 def test_an_unknown_name_lists_the_shipped_definitions() -> None:
     with pytest.raises(TownhallError, match="hidden-hmos"):
         load_definition("fire-risk")
+
+
+INSPECTION = FOOD_INSPECTIONS_DEFINITION
+
+
+def test_any_register_can_be_the_unit_and_each_case_ranked_at_its_own_date() -> None:
+    definition = parse_definition(INSPECTION, file="due.yaml")
+    assert definition.unit_noun == "inspections" and definition.by_case
+    assert definition.units is not None and definition.units.link_field == "Licence"
+    assert definition.training.test_window == (date(2023, 7, 1), date(2023, 12, 31))
+    assert [feature.name for feature in definition.not_leak_checked] == ["inspector"]
+
+
+def test_a_business_model_with_its_own_register_needs_no_uprn_it_does_not_have() -> None:
+    own = MINIMAL.replace("unit: property", "unit: business\nunits: {source: ndr_accounts, id: Account Ref}")
+    definition = parse_definition(own, file="ndr.yaml")
+    assert definition.units is not None and definition.units.uprn is None and definition.units.start is None
+
+
+@pytest.mark.parametrize(("change", "path", "words"), [
+    # A field of the case's own row is a feature only when declared known at the time.
+    (("    known_at_the_time: true\n", ""), "features.inspector.known_at_the_time",
+     "can be a feature only if it was known before the case's date"),
+    # An outcome on the case's own row needs cases ranked at their own dates.
+    (("framing: case_date\n", ""), "units.date", "add 'framing: case_date'"),
+    # A test window that does not come after the train window.
+    (("test: {from: 2023-07-01", "test: {from: 2023-06-01"), "training.test.from",
+     "a model must be tested on a later period than it learnt from"),
+    # A unit that is not the person index needs a register.
+    (("units: {source: food_inspections, id: Inspection ID, date: Inspected, link: Licence}\n", ""), "units",
+     "say where the inspections come from"),
+])
+def test_bad_case_definitions_are_refused_with_what_is_wrong(change: tuple[str, str], path: str, words: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(INSPECTION.replace(*change), file="due.yaml")
+    assert caught.value.path == path and words in str(caught.value)
+
+
+def test_an_undated_source_must_be_declared_static_and_then_is_not_leak_checked() -> None:
+    undated = MINIMAL.replace("count: {source: police_asb, date: Reported, address: Location, window_months: 12}",
+                              "latest: {source: address_gazetteer, field: CLASSIFICATION_CODE}")
+    with pytest.raises(DefinitionError, match="make it a 'static' feature"):
+        parse_definition(undated, file="undated.yaml")
+    static = parse_definition(undated.replace("latest:", "static:"), file="static.yaml")
+    assert [feature.name for feature in static.not_leak_checked] == ["noise_12m"]
+    assert static.features[0].events[0].static and static.features[0].categorical

@@ -76,7 +76,26 @@ def test_data_drawn_the_same_way_raises_no_warning(workspace: Workspace,
                                                           "property_type", "score"}
     assert all(item.level == "none" for item in report.features), [(i.feature, i.stability_index)
                                                                    for i in report.features]
-    assert report.warnings == []
+    # No model file was saved, so the scores are compared with the evaluation scores, and the report says so.
+    assert report.warnings == ["The scores were compared with the model's out-of-time evaluation scores, not its "
+                               "training scores, because the model file model.joblib is missing."]
+
+
+def test_a_model_that_cannot_be_loaded_is_named_with_the_reason_and_the_fallback_stated(
+        workspace: Workspace, split_in_time: tuple[UnitDataset, UnitDataset]) -> None:
+    training, later = split_in_time
+    generator = np.random.default_rng(5)
+    save_training_data(workspace, training, generator.beta(2, 8, size=2000))
+    (model_folder(workspace, MODEL) / "model.joblib").write_bytes(b"not a model")
+    report = check_drift(workspace, MODEL, later, generator.beta(5, 5, size=len(later.frame)))
+    assert report.score is not None and report.score.level == "large"
+    assert "could not be loaded" in report.score.basis
+    note = next(warning for warning in report.warnings if warning.startswith("The scores were compared"))
+    assert "evaluation scores, not its training scores, because the model file model.joblib could not be loaded" \
+        in note
+    stored = latest_drift(workspace, MODEL)
+    assert stored is not None and "could not be loaded" in next(
+        warning for warning in stored.warnings if warning.startswith("The scores have changed"))
 
 
 def test_shifted_features_and_scores_are_warned_about_in_plain_english_and_stored(
@@ -98,7 +117,7 @@ def test_shifted_features_and_scores_are_warned_about_in_plain_english_and_store
     stored = latest_drift(workspace, MODEL)
     assert stored is not None and stored.feature("referrals").stability_index == pytest.approx(
         report.feature("referrals").stability_index)
-    assert sorted(stored.warnings) == sorted(report.warnings)
+    assert sorted(stored.warnings) == sorted(warning for warning in report.warnings if warning not in report.notes)
 
 
 def test_a_model_without_training_data_cannot_be_checked(workspace: Workspace, synthetic_units: UnitDataset) -> None:

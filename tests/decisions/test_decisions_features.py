@@ -19,10 +19,11 @@ from townhall.decisions.features import (
     latest_data_date,
     sex,
 )
+from townhall.errors import TownhallError
 from townhall.store.state import RiskOutcomeRecord
 from townhall.workspace import Workspace
 
-from .conftest import load_small_area_deprivation
+from .conftest import FOOD_INSPECTIONS_DEFINITION, load_small_area_deprivation
 
 TINY_HMOS = """
 name: tiny-hmos
@@ -245,3 +246,126 @@ def test_business_accounts_start_when_liability_starts_and_a_dated_bill_gives_th
     # The bill's own date cannot say how far the extract runs; B4's liability start (June 2025) does.
     assert latest_data_date(tiny_housing, definition) == date(2025, 6, 1)
     check_for_leaks(tiny_housing, definition, date(2024, 1, 1))
+
+
+# --- any unit, each case at its own date ------------------------------------------------------------------------
+
+# Inspections of three licences: L1's earlier criticals reach its later inspections; an inspection not yet done has
+# no result, so its outcome is not known.
+FOOD_INSPECTIONS = """Inspection ID,Licence,Inspected,Inspector,Criticals,Facility,Followed Up
+I1,L1,2023-01-10,green,2,Restaurant,2023-02-01
+I2,L1,2023-06-01,blue,0,Restaurant,2024-03-01
+I3,L1,2024-01-15,green,1,Restaurant,2024-02-01
+I4,L2,2024-01-15,blue,0,Grocery,
+I5,L2,2024-02-01,blue,,Grocery,
+I6,L3,2024-01-20,green,3,African-American owned,
+"""
+TINY_INSPECTIONS = FOOD_INSPECTIONS_DEFINITION.replace("    categorical: true\n", "")  # text: a category anyway
+
+
+@pytest.fixture
+def inspections(workspace: Workspace) -> Workspace:
+    from .conftest import register_csv
+
+    register_csv(workspace, "food_inspections", FOOD_INSPECTIONS)
+    return workspace
+
+
+def test_each_case_is_ranked_at_its_own_date_from_earlier_rows_and_fields_of_its_own_row(
+        inspections: Workspace) -> None:
+    from townhall.decisions.features import CasePeriod
+
+    definition = parse_definition(TINY_INSPECTIONS, file="tiny-inspections.yaml")
+    dataset = build_dataset(inspections, definition, cases=CasePeriod(date(2023, 1, 1), date(2024, 12, 31)))
+    frame = dataset.frame.set_index("unit_id")
+    assert list(frame.index) == ["I1", "I2", "I3", "I4", "I6", "I5"]  # in date order
+    assert frame.loc["I3", "as_of"] == pd.Timestamp("2024-01-15")  # the case's own date
+    assert frame["earlier_criticals"].to_dict() == {"I1": 0, "I2": 1, "I3": 1, "I4": 0, "I5": 0, "I6": 0}
+    assert frame.loc["I2", "inspector"] == "blue"  # the case's own row, declared known when it was scheduled
+    assert frame["outcome"].tolist()[:4] == [True, False, True, False]
+    assert pd.isna(frame.loc["I5", "outcome"])  # not inspected yet: no result on its row
+    groups = dataset.protected.set_index("unit_id")["group_value"].to_dict()
+    assert groups["I1"] == "Restaurant or café" and groups["I4"] == "Grocery"  # mapped, else as recorded
+    assert groups["I6"] == "African-American owned"
+
+
+def test_each_case_needs_its_own_id(workspace: Workspace) -> None:
+    from townhall.decisions.features import CasePeriod
+
+    from .conftest import register_csv
+
+    register_csv(workspace, "food_inspections", FOOD_INSPECTIONS.replace("I2,L1", "I1,L1"))
+    definition = parse_definition(TINY_INSPECTIONS, file="tiny-inspections.yaml")
+    with pytest.raises(TownhallError, match=r"share ids in 'Inspection ID' \(for example 'I1' \(2 rows\)\)"):
+        build_dataset(workspace, definition, cases=CasePeriod(date(2023, 1, 1), date(2024, 12, 31)))
+
+
+def test_the_leak_check_of_cases_compares_every_earlier_case_and_names_the_declared_fields(
+        inspections: Workspace) -> None:
+    definition = parse_definition(TINY_INSPECTIONS, file="tiny-inspections.yaml")
+    passed = check_for_leaks(inspections, definition, date(2024, 1, 16))
+    assert passed.units == 4 and passed.not_checked == ["inspector"]  # I1 to I4 are dated before the cut
+    # When the latest earlier inspection was followed up is known only later (I2's follow-up comes after I3).
+    leaky = parse_definition(TINY_INSPECTIONS.replace("  - name: inspector", """  - name: last_follow_up
+    description: When the latest earlier inspection was followed up
+    latest: {source: food_inspections, date: Inspected, field: Followed Up}
+  - name: inspector"""), file="leaky.yaml")
+    with pytest.raises(LeakError) as caught:
+        check_for_leaks(inspections, leaky, date(2024, 1, 16))
+    assert caught.value.features == ["last_follow_up"]
+
+
+def test_ethnicity_labels_that_are_not_census_groups_are_kept_as_recorded() -> None:
+    assert ethnic_group("African-American") == "African-American"
+    assert ethnic_group("Hispanic") == "Hispanic"
+    assert ethnic_group("Arab") == "Arab"  # not the DfE code 'A…': codes are written in capitals
+    assert ethnic_group("WBRI", census_groups=False) == "WBRI"
+    assert ethnic_group("Unknown") == ethnic_group(" ") == "Not recorded"
+    assert sex("Non-binary") == "Non-binary" and sex("U") == "Not recorded"
+
+
+LLPG = """Property Ref,LSOA,Class,Flat,Number,Suffix,Building,Road,Town,Post Code
+100000000001,E01000001,RD04,,1,,,Mill Street,Testham,TE1 1AA
+100000000002,E01000001,RD04,,2,,,Mill Street,Testham,TE1 1AA
+100000000004,E01000002,RD06,Flat 1,4,,,Mill Street,Testham,TE1 1AB
+"""
+
+
+def test_addresses_reach_properties_through_a_gazetteer_with_another_name_and_columns(workspace: Workspace) -> None:
+    from .conftest import INSPECTIONS, LICENCES, POLICE, register_csv
+
+    for name, text in (("llpg", LLPG), ("police_asb", POLICE), ("housing_inspections", INSPECTIONS),
+                       ("hmo_licences", LICENCES), ("council_tax", COUNCIL_TAX_PLAIN)):
+        register_csv(workspace, name, text)
+    workspace.config.extra["gazetteer"] = {"source": "llpg", "columns": {
+        "uprn": "Property Ref", "small_area": "LSOA", "classification": "Class", "sub_building": "Flat",
+        "building_number": "Number", "building_suffix": "Suffix", "building_name": "Building", "street": "Road",
+        "town": "Town", "postcode": "Post Code"}}
+    dataset = build_dataset(workspace, tiny_definition(), [date(2024, 1, 1)])
+    frame = dataset.frame.set_index("unit_id")
+    assert frame.loc[UPRN(1), "noise_12m"] == 2 and frame.loc[UPRN(2), "noise_12m"] == 1
+    assert frame.loc[UPRN(4), "area_code"] == "E01000002"
+
+
+def test_an_address_feature_without_a_gazetteer_is_an_error_not_a_silent_zero(workspace: Workspace) -> None:
+    from dataclasses import replace
+
+    from townhall.catalogue.gazetteer import GazetteerError
+    from townhall.decisions.definition import UnitRegister
+
+    from .conftest import INSPECTIONS, LICENCES, POLICE, register_csv
+
+    for name, text in (("llpg", LLPG), ("police_asb", POLICE), ("housing_inspections", INSPECTIONS),
+                       ("hmo_licences", LICENCES), ("council_tax", COUNCIL_TAX_PLAIN)):
+        register_csv(workspace, name, text)
+    definition = tiny_definition()
+    own_register = replace(definition, units=UnitRegister(source="llpg", id="Property Ref"))
+    with pytest.raises(GazetteerError, match="matches the addresses in 'police_asb' \\(Location\\) to the address "
+                                             "gazetteer, but none is registered as 'address_gazetteer'"):
+        build_dataset(workspace, own_register, [date(2024, 1, 1)])
+
+
+COUNCIL_TAX_PLAIN = """AccountRef,UPRN,AccountStart,AccountEnd,SPD,Band
+A1,100000000001,2015-04-01,2023-05-31,Y,B
+A2,100000000001,2023-06-01,,N,B
+"""

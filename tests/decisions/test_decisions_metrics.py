@@ -67,8 +67,34 @@ def test_the_interval_across_splits_is_a_student_t_interval() -> None:
     half_width = 4.302652729911275 * 0.1 / math.sqrt(3)  # t(0.975, 2) × sd / √n
     assert estimate.mean == pytest.approx(0.3)
     assert (estimate.low, estimate.high) == pytest.approx((0.3 - half_width, 0.3 + half_width))
-    assert estimate.describe() == "0.30 (95% interval 0.05 to 0.55, 3 splits)"
-    assert metrics.mean_with_interval([0.5, float("nan")]).describe() == "0.50 (one split: no interval)"
+    assert estimate.describe() == "0.30 (95% interval 0.05 to 0.55; 3 test periods)"
+    assert metrics.mean_with_interval([0.5, float("nan")]).describe() == (
+        "0.50 (1 test period: no interval across periods)")
+    with_cases = metrics.mean_with_interval([0.2, float("nan"), 0.4], cases=[100, 50, 300])
+    assert with_cases.cases == 400  # the period whose figure could not be measured is not counted
+    assert with_cases.describe() == "0.30 (95% interval -0.97 to 1.57; 2 test periods, 400 cases)"
     assert estimate.to_dict()["values"] == [0.2, 0.3, 0.4]
     assert np.isnan(metrics.mean_with_interval([]).mean)
     assert metrics.mean_with_interval([0.0, 0.02], bounds=(0, 1)).low == 0  # a share cannot be negative
+
+
+def test_days_earlier_and_the_first_half_follow_the_citys_method_worked_by_hand() -> None:
+    # Four days with 2, 1, 2 and 1 cases; cases with the outcome on days 3 and 4. Worked in score order, the two
+    # highest scores take day 1's two places, the next day 2's, and so on.
+    dates = ["2024-01-01", "2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03", "2024-01-04"]
+    outcomes = [False, False, False, True, False, True]
+    scores = [0.1, 0.2, 0.3, 0.9, 0.4, 0.8]
+    gain = metrics.scheduling_gain(dates, scores, outcomes)
+    # The 0.9 case moves from 3 Jan to 1 Jan (2 days), the 0.8 case from 4 Jan to 1 Jan (3 days).
+    assert gain.days_earlier == pytest.approx(2.5) and gain.days_earlier_sd == pytest.approx(math.sqrt(0.5))
+    # Half of 6 cases is 3: only day 1 (running total 2) is strictly under it, so the first half is day 1.
+    assert (gain.found_first_half_as_worked, gain.found_first_half_in_score_order) == (0, 2)
+    assert (gain.cases, gain.outcomes) == (6, 2)
+
+
+def test_the_list_order_breaks_calibration_ties_by_the_raw_score() -> None:
+    probabilities = np.array([0.2, 0.2, 0.2, 0.1, 0.5])  # isotonic calibration gives steps
+    raw = np.array([0.31, 0.35, 0.33, 0.05, 0.9])
+    ordering = metrics.ordering_scores(probabilities, raw)
+    assert list(metrics.top_k_order(ordering)) == [4, 1, 2, 0, 3]
+    assert metrics.ties_in_top_k(probabilities, 4) == 3 and metrics.ties_in_top_k(ordering, 4) == 0

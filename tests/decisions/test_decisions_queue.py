@@ -128,8 +128,8 @@ def test_an_address_where_anyone_linked_has_it_withheld_is_shown_only_to_governa
 
 def test_only_the_models_team_and_governance_see_the_list_and_governance_cannot_decide(scored) -> None:
     workspace, uprns = scored
-    assert [model.name for model in queue_models(workspace, HOUSING)] == [MODEL]
-    assert queue_models(workspace, EARLY_HELP) == []
+    assert [model.name for model in queue_models(workspace, HOUSING).models] == [MODEL]
+    assert queue_models(workspace, EARLY_HELP).models == []
     with pytest.raises(AccessDeniedError, match="belongs to the Private Sector Housing team"):
         review_queue(workspace, EARLY_HELP, MODEL)
     with pytest.raises(AccessDeniedError, match="Analysts can read the decisions report"):
@@ -243,3 +243,36 @@ def test_a_business_case_shows_the_ratepayer_and_the_property_address(linked_dem
     case = review_queue(linked_demo, rates_officer, "business-rates").cases[0]
     assert case.description.heading == ratepayer and case.description.identifier == f"Account {account}"
     assert case.description.details[0].startswith(f"Property: {address}")
+
+
+def test_a_business_register_with_another_name_and_headings_is_read_through_the_settings(
+        tiny_housing: Workspace) -> None:
+    from .conftest import register_csv
+
+    register_csv(tiny_housing, "ndr_accounts", "Ref,Liable Party,Site\nX1,Bridge Inn,1 Mill Street\n")
+    tiny_housing.config.extra["decisions"] = {"business_register": {
+        "source": "ndr_accounts", "account": "ref", "name": "Liable Party", "address": "Site", "postcode": "",
+        "uprn": "", "start": ""}}
+    install_model(tiny_housing, "business-rates")
+    insert_scored_list(tiny_housing, "business-rates", "run-1", [("X1", "high", True)])
+    rates_officer = User("bea.business", "Bea Rahman", Role.PRACTITIONER, "Business Rates")
+    queue = review_queue(tiny_housing, rates_officer, "business-rates")
+    description = queue.cases[0].description
+    assert description.heading == "Bridge Inn" and description.details == ("Property: 1 Mill Street",)
+    assert queue.notes == []
+
+
+def test_a_model_whose_definition_cannot_be_read_is_listed_with_the_reason(tiny_housing: Workspace) -> None:
+    install_model(tiny_housing, MODEL)
+    insert_scored_list(tiny_housing, MODEL, "run-1", [(UPRN_ONE, "high", True)])
+    broken = model_folder(tiny_housing, "broken-model")
+    broken.mkdir(parents=True)
+    (broken / "definition.yaml").write_text("name: broken-model\nunit: property\n", encoding="utf-8")
+    insert_scored_list(tiny_housing, "broken-model", "run-2", [(UPRN_ONE, "high", True)])
+    listing = queue_models(tiny_housing, HOUSING)
+    assert [model.name for model in listing.models] == [MODEL]
+    assert [item.name for item in listing.unreadable] == ["broken-model"]
+    assert "'title' is missing and is required" in listing.unreadable[0].reason
+
+
+UPRN_ONE = "100000000001"

@@ -50,12 +50,12 @@ def test_the_model_finds_the_planted_signal_out_of_time(evaluation: Evaluation) 
     assert [result.split.test_as_of.year for result in evaluation.splits] == [2022, 2023]  # the latest two of three
     assert chosen["roc_auc"].mean > 0.72
     assert chosen["precision_at_k"].mean > 2.5 * evaluation.base_rate
-    assert chosen["lift_over_random"].low > 1
+    assert all(lift > 2 for lift in chosen["lift_over_random"].values)  # in every test period
     assert 0 < chosen["brier"].mean < evaluation.base_rate * (1 - evaluation.base_rate)  # beats always-the-base-rate
     assert set(evaluation.summary) == {LOGISTIC, LIGHTGBM}
     assert re.match(r"about 1 in [1-3] of the properties on the list had the outcome, against 1 in [5-9] at random",
                     evaluation.headline())
-    assert not any("at random" in warning for warning in evaluation.warnings)
+    assert not any("does not clearly beat picking" in warning for warning in evaluation.warnings)
 
 
 def test_the_learning_curve_trains_on_growing_shares_of_the_last_split(evaluation: Evaluation) -> None:

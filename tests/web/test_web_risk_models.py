@@ -117,8 +117,8 @@ def test_a_models_page_shows_figures_with_intervals_charts_with_tables_and_warni
     assert page.status_code == 200
     text = main_text(page)
     assert "Test hidden HMOs" in text and "About 1 in 3 of the properties on the list had the outcome" in text
-    assert "Precision in the top 20" in text and "35.0% (95% interval 30.0% to 40.0%, 2 splits)" in text
-    assert "0.715 (95% interval 0.685 to 0.745, 2 splits)" in text  # the other candidate, beside the chosen one
+    assert "Precision in the top 20" in text and "35.0% (95% interval 30.0% to 40.0%; 2 test periods)" in text
+    assert "0.715 (95% interval 0.685 to 0.745; 2 test periods)" in text  # the other candidate, beside the chosen one
     assert page.text.count("<svg") == 3 and page.text.count("Show the figures in this chart as a table") == 3
     assert "Only 120 properties had the outcome" in text
     for download in ("card.html", "atrs.json"):
@@ -136,6 +136,13 @@ def test_the_audit_shows_exact_counts_to_analysts_and_protected_counts_to_manage
     assert ("Properties in the group 'Most deprived 20%' were put on the list 2 times as often as properties in the "
             "group 'Least deprived 20%'") in text
     assert "Middle 60% Too small to judge 7 1" in text and "Flagged" in text
+    # The findings lead, one sentence each, with the disparity chart (and its table); every term is explained.
+    findings = text.index("What the audit found")
+    assert findings < text.index("were put on the list 2 times as often") < text.index("Least deprived 20% Reference")
+    assert "wholly outside the band" in text and "Ratios to the reference group, with 95% intervals" in analyst.text
+    assert "<svg" in analyst.text and "Show the figures in this chart as a table" in text
+    for term in ("disparity ratio", "95% interval", "selection rate", "false positive rate", "precision"):
+        assert term in text.lower()
     manager = signed_in(trained_client, people[Role.MANAGER]).get(f"/risk/models/{MODEL}/audit")
     managed = main_text(manager)
     assert "Middle 60% Too small to judge [c] [c] [c]" in managed

@@ -44,6 +44,8 @@ def scored_workspace(folder: Path) -> Workspace:
                                                              for uprn, street, postcode, _ in HOMES), encoding="utf-8")
     workspace.catalogue.add_source(gazetteer, "address_gazetteer", owner="Address management",
                                    description="Every address in the borough with its UPRN.")
+    workspace.config.extra["gazetteer"] = {"columns": {"full_address": "ADDRESS", "postcode": "POSTCODE"}}
+    workspace.save_config()  # a one-line address, not AddressBase's parts: said once in townhall.toml
     target = model_folder(workspace, MODEL)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(builtin_definitions()[MODEL], target / "definition.yaml")

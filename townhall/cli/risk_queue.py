@@ -4,7 +4,7 @@ practitioners decided on a model's lists (registered on the `risk` group in town
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,19 +12,13 @@ from rich.table import Table
 
 from townhall.cli.cohort import parse_as_of
 from townhall.cli.common import WorkspaceOption, console, friendly_errors, open_workspace
-from townhall.decisions import (
-    BAND_LABELS,
-    DECISION_LABELS,
-    DECISIONS,
-    OverrideReport,
-    import_outcomes,
-    override_report,
-    record_outcome,
-)
 from townhall.errors import TownhallError
 from townhall.governance import SUPPRESSED_MARK
 from townhall.governance.disclosure import DisclosureRule
 from townhall.workspace import current_actor
+
+if TYPE_CHECKING:
+    from townhall.decisions import OverrideReport
 
 HIDDEN = escape(SUPPRESSED_MARK)  # "[c]" would otherwise be read as Rich markup
 
@@ -45,6 +39,8 @@ def outcome(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Record an inspection or assessment result for a case, or many from a CSV file, as a label for retraining."""
+    from townhall.decisions import import_outcomes, record_outcome
+
     opened = open_workspace(workspace)
     actor = current_actor()
     if file is not None:
@@ -76,6 +72,8 @@ def decisions(
     workspace: WorkspaceOption = None,  # type: ignore[assignment]
 ) -> None:
     """Report practitioners' decisions by band, how often they overrode the model, and why (for analysts)."""
+    from townhall.decisions import BAND_LABELS, DECISION_LABELS, override_report
+
     opened = open_workspace(workspace)
     report = override_report(opened, model)
     opened.audit.record(current_actor(), "risk.decisions_report", model, details={
@@ -97,6 +95,8 @@ def decisions(
 
 
 def _print_counts(report: OverrideReport) -> None:
+    from townhall.decisions import BAND_LABELS, DECISION_LABELS, DECISIONS
+
     table = Table(title="Decisions by band (exact counts: for analysts and governance only)")
     table.add_column("Band")
     for decision in DECISIONS:
@@ -113,6 +113,8 @@ def _print_counts(report: OverrideReport) -> None:
 
 
 def _print_published(report: OverrideReport, rule: DisclosureRule) -> None:
+    from townhall.decisions import DECISION_LABELS, DECISIONS
+
     published = report.published(rule)
     shown = published.display_frame(HIDDEN)
     table = Table(title="Decisions by band (protected)")

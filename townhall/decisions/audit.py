@@ -3,10 +3,15 @@
 For each protected characteristic (ethnic group, sex, age band, area deprivation…) it measures, with fairlearn's
 ``MetricFrame``, each group's size, selection rate (share put on the list), false positive rate, false negative
 rate, precision and base rate (share with the outcome), on the model's out-of-time evaluation predictions, pooled over
-the rolling splits and split by split. Each rate is divided by the reference group's (the largest group unless
-chosen), with a 95% interval for the ratio (score method for a ratio of two proportions, from statsmodels), and
-ratios outside a band (0.8 to 1.25 by default) are flagged in plain English. Groups too small to judge are named as
-such, never flagged.
+the test periods and period by period. Each rate is divided by the reference group's (the largest group unless
+chosen), with a 95% interval for the ratio (the Miettinen–Nurminen score interval for a ratio of two independent
+proportions, solved here so that a group with none or all of a count still gets a correct interval), and ratios
+outside a band (0.8 to 1.25 by default) are flagged in plain English. The findings lead with the few ratios whose
+whole interval lies outside the band; a ratio outside the band whose interval reaches back into it "may be chance".
+Groups too small to judge are named as such, never flagged.
+
+``audit_predictions`` takes any scores, so ``townhall.decisions.supplied`` audits a vendor's or another team's scores
+from a file the same way, without the model.
 """
 
 from __future__ import annotations
@@ -21,23 +26,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate
+from scipy import optimize, stats
 from sklearn.metrics import precision_score
-from statsmodels.stats.proportion import confint_proportions_2indep
 
-from townhall.decisions.store import EVALUATION, SCHEMA
+from townhall.decisions.definition import unit_noun
+from townhall.decisions.store import DEFAULT_BAND, EVALUATION, SCHEMA
 from townhall.errors import TownhallError
 from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule, protect_count
 
 if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
-DEFAULT_BAND = (0.8, 1.25)
 DEFAULT_MINIMUM_GROUP_SIZE = 30  # fewer units than this: too small to judge
 DEFAULT_MINIMUM_DENOMINATOR = 5  # a rate resting on fewer cases than this is not judged
 INTERVAL_LEVEL = 0.95
 NOT_RECORDED = "Not recorded"
 ALL_SPLITS = None  # the ``split`` of a pooled result
-UNIT_NOUNS = {"person": "people", "household": "households", "property": "properties", "business": "businesses"}
 
 # The audited rates: key, plain-English name, and which count each is a share of (numerator, denominator).
 RATES = {
@@ -133,7 +137,11 @@ class GroupResult:
 
 @dataclass(frozen=True)
 class AuditFlag:
-    """A ratio outside the band: which group, which rate, and the plain-English sentence saying so."""
+    """A ratio outside the band: which group, which rate, and the plain-English sentence saying so.
+
+    ``strong`` when the whole interval lies outside the band (a finding); otherwise the interval reaches back into
+    the band and the difference may be chance. ``strength`` is how far the interval's nearer end lies beyond the
+    band, on a log scale (0 for a "may be chance" flag), for putting the clearest findings first."""
 
     characteristic: str
     group: str
@@ -142,6 +150,21 @@ class AuditFlag:
     ratio: Ratio
     sentence: str
     split: int | None = None
+    band: tuple[float, float] = DEFAULT_BAND
+
+    @property
+    def strong(self) -> bool:
+        """Whether the whole interval lies outside the band."""
+        return self.ratio.lower > self.band[1] or self.ratio.upper < self.band[0]
+
+    @property
+    def strength(self) -> float:
+        """How far beyond the band the interval's nearer end lies (log scale); 0 when it reaches into the band."""
+        if self.ratio.lower > self.band[1]:
+            return math.log(self.ratio.lower / self.band[1])
+        if self.ratio.upper < self.band[0]:
+            return math.inf if self.ratio.upper <= 0 else math.log(self.band[0] / self.ratio.upper)
+        return 0.0
 
 
 @dataclass
@@ -182,6 +205,16 @@ class BiasAudit:
         """Every pooled flag, characteristic by characteristic."""
         return [flag for audit in self.characteristics for flag in audit.flags]
 
+    @property
+    def findings(self) -> list[AuditFlag]:
+        """The flags whose whole interval lies outside the band, clearest first: what the audit found."""
+        return sorted((flag for flag in self.flags if flag.strong), key=lambda flag: -flag.strength)
+
+    @property
+    def may_be_chance(self) -> list[AuditFlag]:
+        """Ratios outside the band whose interval reaches back into it: they may be chance."""
+        return [flag for flag in self.flags if not flag.strong]
+
     def characteristic(self, name: str) -> CharacteristicAudit:
         """The audit of one characteristic by its name (e.g. "Ethnic group")."""
         for audit in self.characteristics:
@@ -194,21 +227,25 @@ class BiasAudit:
         return f"{self.band[0]:g}–{self.band[1]:g}"
 
     def summary_sentences(self) -> list[str]:
-        """Plain-English sentences: every flag, then the groups too small to judge, then the notes."""
-        sentences = [flag.sentence for flag in self.flags]
-        for audit in self.characteristics:
-            if audit.too_small:
-                names = ", ".join(f"'{name}'" for name in audit.too_small)
-                sentences.append(f"{audit.characteristic}: too few {self.unit_noun} to judge in {names} (fewer than "
-                                 f"{self.minimum_group_size}); these groups are neither flagged nor cleared.")
+        """Plain-English sentences: the findings (clearest first), the flags that may be chance, then the groups too
+        small to judge and the notes."""
+        sentences = [flag.sentence for flag in self.findings + self.may_be_chance]
         if not self.flags:
-            sentences.insert(0, f"No ratio to a reference group falls outside the {self.band_text()} band.")
+            sentences.append(f"No ratio to a reference group falls outside the {self.band_text()} band.")
+        return sentences + self.other_sentences()
+
+    def other_sentences(self) -> list[str]:
+        """The groups too small to judge, and the notes."""
+        sentences = [f"{audit.characteristic}: too few {self.unit_noun} to judge in "
+                     f"{', '.join(repr(name) for name in audit.too_small)} (fewer than {self.minimum_group_size}); "
+                     "these groups are neither flagged nor cleared." for audit in self.characteristics
+                     if audit.too_small]
         return sentences + list(self.notes)
 
     @property
     def unit_noun(self) -> str:
         """What the model ranks, in the plural ("people", "properties"…)."""
-        return UNIT_NOUNS.get(self.unit, "units")
+        return unit_noun(self.unit)
 
     def table(self, *, include_splits: bool = False) -> pd.DataFrame:
         """The audit as one table (exact counts: for analysts), a row per characteristic and group (and split)."""
@@ -259,7 +296,8 @@ class BiasAudit:
             "splits": self.splits, "minimum_group_size": self.minimum_group_size,
             "flags": [{"characteristic": flag.characteristic, "group": flag.group, "reference": flag.reference,
                        "rate": flag.rate, "ratio": _finite(flag.ratio.value), "lower": _finite(flag.ratio.lower),
-                       "upper": _finite(flag.ratio.upper), "sentence": flag.sentence} for flag in self.flags],
+                       "upper": _finite(flag.ratio.upper), "finding": flag.strong, "sentence": flag.sentence}
+                      for flag in self.findings + self.may_be_chance],
             "characteristics": [{
                 "characteristic": audit.characteristic, "reference": audit.reference, "too_small": audit.too_small,
                 "groups": [{"group": result.group, "size": result.size, "positives": result.positives,
@@ -313,7 +351,7 @@ def audit_predictions(predictions: pd.DataFrame, protected: pd.DataFrame, *, mod
             raise TownhallError(f"The reference group '{reference}' for {characteristic} is not among its groups: "
                                 f"{', '.join(sorted(set(groups)))}.")
         audits.append(_audit_characteristic(frame, groups, characteristic, reference, (lower, upper),
-                                            minimum_group_size, minimum_denominator, UNIT_NOUNS.get(unit, "units")))
+                                            minimum_group_size, minimum_denominator, unit_noun(unit)))
     unknown = sorted(set(references) - set(characteristics))
     if unknown:
         notes.append(f"No protected characteristic is called {', '.join(unknown)}, so no reference group was set "
@@ -374,17 +412,10 @@ def _has_runs_table(connection: Any) -> bool:
 
 
 def _model_unit(workspace: Workspace, name: str) -> str:
-    """The unit the model ranks, from its saved definition (person if it cannot be read)."""
-    import yaml
+    """The unit the model ranks, from its saved definition."""
+    from townhall.decisions.store import trained_definition
 
-    from townhall.decisions.store import model_folder
-
-    definition = model_folder(workspace, name) / "definition.yaml"
-    try:
-        loaded = yaml.safe_load(definition.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return "person"
-    return str(loaded.get("unit", "person")) if isinstance(loaded, dict) else "person"
+    return trained_definition(workspace, name).unit
 
 
 def _check_band(band: tuple[float, float]) -> tuple[float, float]:
@@ -443,7 +474,7 @@ def _metric_frame(frame: pd.DataFrame, groups: pd.Series, *, by_split: bool) -> 
 
 def _audit_characteristic(frame: pd.DataFrame, groups: pd.Series, characteristic: str, reference: str,
                           band: tuple[float, float], minimum_group_size: int, minimum_denominator: int,
-                          unit_noun: str) -> CharacteristicAudit:
+                          noun: str) -> CharacteristicAudit:
     """The pooled and split-by-split results for one characteristic, with ratios and flags."""
     pooled = _results(_metric_frame(frame, groups, by_split=False), characteristic, reference, band,
                       minimum_group_size, minimum_denominator, split=None)
@@ -460,7 +491,7 @@ def _audit_characteristic(frame: pd.DataFrame, groups: pd.Series, characteristic
         for rate, ratio in result.ratios.items():
             if ratio.judged and ratio.outside_band:
                 flags.append(AuditFlag(characteristic, result.group, reference, rate, ratio,
-                                       flag_sentence(result.group, reference, rate, ratio, band, unit_noun)))
+                                       flag_sentence(result.group, reference, rate, ratio, band, noun), band=band))
     too_small = [result.group for result in pooled if result.too_small]
     return CharacteristicAudit(characteristic, reference, pooled, by_split, flags, too_small)
 
@@ -500,15 +531,60 @@ def _ratio(count: int, total: int, reference_count: int, reference_total: int, r
     if math.isnan(rate) or math.isnan(reference_rate) or reference_rate == 0:
         return Ratio(math.nan, math.nan, math.nan, False, False)
     value = rate / reference_rate
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        lower, upper = confint_proportions_2indep(count, total, reference_count, reference_total, method="score",
-                                                  compare="ratio", alpha=1 - INTERVAL_LEVEL)
-    lower, upper = float(lower), float(upper)
-    if count == 0:
-        lower = 0.0  # the score interval reaches zero when the group has none: say so exactly
+    lower, upper = ratio_interval(count, total, reference_count, reference_total)
     outside = value < band[0] or value > band[1]
     return Ratio(value, lower, upper, outside, judged)
+
+
+def _score_statistic(theta: float, count: int, total: int, reference_count: int, reference_total: int) -> float:
+    """The Miettinen–Nurminen score statistic (chi-squared, 1 degree of freedom) for "the ratio of the two rates is
+    ``theta``", using the rates' maximum-likelihood estimates under that ratio (the smaller root of a quadratic)."""
+    cases = total + reference_total
+    a = cases * theta
+    b = -(total * theta + count + reference_total + reference_count * theta)
+    c = count + reference_count
+    discriminant = max(b * b - 4 * a * c, 0.0)  # never negative in exact arithmetic: rounding is clipped, not complex
+    reference_rate = min(max((-b - math.sqrt(discriminant)) / (2 * a), 0.0), 1.0)
+    rate = min(max(reference_rate * theta, 0.0), 1.0)
+    variance = (rate * (1 - rate) / total + theta * theta * reference_rate * (1 - reference_rate) / reference_total
+                ) * cases / (cases - 1)
+    difference = count / total - theta * reference_count / reference_total
+    if variance <= 0:
+        return 0.0 if difference == 0 else math.inf
+    return difference * difference / variance
+
+
+def ratio_interval(count: int, total: int, reference_count: int, reference_total: int,
+                   level: float = INTERVAL_LEVEL) -> tuple[float, float]:
+    """The score interval (Miettinen and Nurminen, 1985) for (count/total) / (reference_count/reference_total): the
+    ratios the data cannot reject at ``level``. Solved by root-finding on a log scale, so a group with none of the
+    count gets a lower limit of exactly 0, a reference group with none gets no upper limit, and a rate of 100% on
+    either side still gets a real interval (statsmodels' closed form returns complex numbers there)."""
+    if total <= 0 or reference_total <= 0:
+        return math.nan, math.nan
+    critical = float(stats.chi2.ppf(level, 1))
+
+    def excess(log_theta: float) -> float:
+        return _score_statistic(math.exp(log_theta), count, total, reference_count, reference_total) - critical
+
+    estimate = math.log((count / total) / (reference_count / reference_total)) if count and reference_count else None
+    if count == 0:
+        lower = 0.0
+    else:
+        start = estimate if estimate is not None else 30.0
+        step = start - 1.0
+        while excess(step) < 0:
+            step -= 1.0
+        lower = math.exp(optimize.brentq(excess, step, start, xtol=1e-12))
+    if reference_count == 0:
+        upper = math.inf
+    else:
+        start = estimate if estimate is not None else -30.0
+        step = start + 1.0
+        while excess(step) < 0:
+            step += 1.0
+        upper = math.exp(optimize.brentq(excess, start, step, xtol=1e-12))
+    return lower, upper
 
 
 def flag_sentence(group: str, reference: str, rate: str, ratio: Ratio, band: tuple[float, float],
@@ -516,9 +592,6 @@ def flag_sentence(group: str, reference: str, rate: str, ratio: Ratio, band: tup
     """The plain-English sentence for a ratio outside the band, with its 95% interval."""
     nouns = unit_noun.capitalize()
     interval = f"95% interval {_number(ratio.lower)} to {_number(ratio.upper)}"
-    if ratio.value == 0:
-        return (f"{nouns} in the group '{group}': the {RATE_MEANINGS[rate]} was 0, so its ratio to the group "
-                f"'{reference}' is 0 ({interval}): outside the {band[0]:g}–{band[1]:g} band.")
     times = f"{_number(ratio.value)} times"
     doing = {
         "selection_rate": f"{nouns} in the group '{group}' were put on the list {times} as often as {unit_noun} in "
@@ -532,15 +605,17 @@ def flag_sentence(group: str, reference: str, rate: str, ratio: Ratio, band: tup
         "base_rate": f"The recorded outcome was {times} as common among {unit_noun} in the group '{group}' as in the "
                      f"group '{reference}'",
     }[rate]
+    if ratio.value == 0:
+        doing = (f"{nouns} in the group '{group}': the {RATE_MEANINGS[rate]} was 0, so its ratio to the group "
+                 f"'{reference}' is 0")
     verdict = f"outside the {band[0]:g}–{band[1]:g} band"
     if band[0] <= ratio.lower <= band[1] or band[0] <= ratio.upper <= band[1] or (
             ratio.lower < band[0] and ratio.upper > band[1]):
         verdict += ", though the interval reaches into it, so this may be chance"
-    sentence = f"{doing} ({interval}): {verdict}."
     if rate == "base_rate":
-        sentence += (" If their real need is similar, the records the model learnt from may themselves be biased, "
-                     "and the model will repeat that bias.")
-    return sentence
+        verdict += ("; if their real need is similar, the records the model learnt from may themselves be biased, "
+                    "and the model will repeat that bias")
+    return f"{doing} ({interval}): {verdict}."
 
 
 def _number(value: float) -> str:

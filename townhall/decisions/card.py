@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,9 +19,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from townhall.decisions.atrs import ATRS_VERSION, validate_atrs
 from townhall.decisions.audit import RATES, BiasAudit, audit_model
-from townhall.decisions.definition import load_definition
+from townhall.decisions.definition import unit_noun
 from townhall.decisions.metrics import Estimate
-from townhall.decisions.store import model_folder
+from townhall.decisions.store import model_folder, trained_definition
 from townhall.errors import TownhallError
 from townhall.governance.disclosure import SUPPRESSED_MARK, DisclosureRule, protect_count
 from townhall.store.files import atomic_write_text
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from townhall.workspace import Workspace
 
 TEMPLATE_FOLDER = Path(__file__).parent / "templates"
-UNIT_NOUNS = {"person": "people", "household": "households", "property": "properties", "business": "businesses"}
 HOW_TO_USE = (
     "The score is a decision aid: a person decides. It ranks cases so that a team with limited time looks first "
     "where the outcome is most likely; it does not say that anything has happened or will happen to anyone.",
@@ -48,10 +46,14 @@ PERFORMANCE = (
     ("precision_at_k", "Precision in the top {k}: the share of the list that had the outcome", True),
     ("recall_at_k", "Recall in the top {k}: the share of all cases with the outcome that the list found", True),
     ("lift_over_random", "Lift over picking at random (how many times the base rate the list finds)", False),
-    ("lift_over_rule", "Lift over the current rule", False),
-    ("precision_at_top_share", "Precision in the top 5%", True),
-    ("roc_auc", "ROC AUC (0.5 is no better than chance, 1 is perfect)", False),
-    ("brier", "Brier score (lower is better; measures how close the probabilities are)", False),
+    ("lift_over_rule", "Lift over the current rule (how many times what the rule finds)", False),
+    ("precision_at_top_share", "Precision in the top 5%: the share of the top 5% that had the outcome", True),
+    ("roc_auc", "ROC AUC: the chance that a case with the outcome scores above one without it (0.5 is no better "
+                "than chance, 1 is perfect)", False),
+    ("brier", "Brier score: the average squared gap between the probability and what happened (lower is better)",
+     False),
+    ("days_earlier", "Days earlier: how much sooner, on average, a case with the outcome would have been reached "
+                     "working the period's cases in score order (same number a day)", False),
 )
 
 
@@ -104,13 +106,17 @@ class ModelCard:
     trained_at: str
     run_id: str
     published_positives: str = ""  # the count with the outcome after disclosure control ("" when hidden)
+    by_case: bool = False  # each case ranked at its own date (an inspection, a referral)
+    not_leak_checked: list[tuple[str, str]] = field(default_factory=list)  # (feature, description)
+    leak_check: str = ""  # what the leak check compared, in words
+    scheduling: str = ""  # outcomes found in the first half, in words (cases at their own dates)
     disclosure_threshold: int = 10
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
     def unit_noun(self) -> str:
         """What the model ranks, in the plural."""
-        return UNIT_NOUNS.get(self.unit, "cases")
+        return unit_noun(self.unit)
 
     @property
     def positives_text(self) -> str:
@@ -138,12 +144,12 @@ class ModelCard:
 
     def body_html(self) -> str:
         """The card's content (no page around it), for the web app to place inside its own page."""
-        return _environment().get_template("_model_card_body.html").render(card=self, hidden_mark=SUPPRESSED_MARK,
-                                                                            rates=RATES)
+        return render_card_body("_model_card_body.html", card=self, rates=RATES, audit_rows=self.audit_rows,
+                                audit_sentences=self.audit_sentences, disclosure_rule=self.disclosure_rule)
 
     def to_html(self) -> str:
         """The card as one standalone HTML file: its own styles, charts as inline SVG, nothing fetched."""
-        return _environment().get_template("model_card.html").render(card=self, body=self.body_html())
+        return _page(self.title, self.council, self.body_html())
 
     def to_atrs(self, *, phase: str = "Pre-deployment") -> dict[str, Any]:
         """The card as an Algorithmic Transparency Recording Standard record (checked against the schema)."""
@@ -166,7 +172,7 @@ def model_card(workspace: Workspace, name: str, *, band: tuple[float, float] | N
     """The model card of the trained model ``name``, from its folder, its evaluation and a fresh bias audit."""
     folder = model_folder(workspace, name)
     training = read_training(workspace, name)
-    definition = load_definition(folder / "definition.yaml")
+    definition = trained_definition(workspace, name)
     rule = DisclosureRule.from_workspace(workspace)
     try:
         audit: BiasAudit | None = audit_model(workspace, name, **({"band": band} if band else {}))
@@ -184,6 +190,12 @@ def model_card(workspace: Workspace, name: str, *, band: tuple[float, float] | N
                                f"{audit.band_text()} band: see the bias audit section.")
     if definition.outcome.note:
         limitations.append(definition.outcome.note)
+    if definition.not_leak_checked:
+        limitations.append(
+            "These features could not be leak-checked, because the definition declares them known at the time (a "
+            "field of the case's own row) or unchanging (a source with no dates): "
+            + ", ".join(feature.description for feature in definition.not_leak_checked)
+            + ". Check with the data's owners that each was really known before the case's date.")
     return ModelCard(
         name=definition.name, title=definition.title, purpose=definition.purpose, unit=definition.unit,
         team=definition.team, capacity=int(definition.capacity), owner=definition.owner,
@@ -200,8 +212,42 @@ def model_card(workspace: Workspace, name: str, *, band: tuple[float, float] | N
         audit_rows=audit.published_rows(rule) if audit is not None else [], disclosure_rule=rule.describe(),
         limitations=limitations, trained_at=training.get("trained_at", ""), run_id=training.get("run_id", ""),
         published_positives=_published(int(training.get("positives", 0)), rule),
-        disclosure_threshold=rule.threshold,
+        disclosure_threshold=rule.threshold, by_case=definition.by_case,
+        not_leak_checked=[(feature.name, feature.description) for feature in definition.not_leak_checked],
+        leak_check=_leak_check_text(training.get("leak_check"), definition.by_case),
+        scheduling=scheduling_sentence(training.get("scheduling"), definition.unit_noun),
     )
+
+
+def _leak_check_text(leak_check: dict[str, Any] | None, by_case: bool) -> str:
+    """What the leak check at training compared, in one sentence."""
+    if not leak_check:
+        return "No leak check was recorded for this training run (it was trained before townhall ran one)."
+    checked = len(leak_check.get("features", [])) - len(leak_check.get("not_checked", []))
+    compared = (f"the {leak_check.get('units', 0):,} cases dated before {leak_check.get('as_of')}" if by_case
+                else f"the {leak_check.get('units', 0):,} units at {leak_check.get('as_of')}")
+    return (f"Leak check passed: {checked} feature(s) were rebuilt for {compared} from the data with everything "
+            "dated later removed, and came out the same.")
+
+
+def scheduling_sentence(scheduling: dict[str, Any] | None, noun: str) -> str:
+    """E.g. "Worked in score order (…), 178 of the 258 outcomes would have been found in the first half of the test
+    period, against 141 as the inspections were really worked; on average 7.5 days earlier." ("" for none)."""
+    if not scheduling:
+        return ""
+    periods = int(scheduling.get("periods") or 1)
+    where = "the test period" if periods == 1 else f"each of the {periods} test periods"
+    days = scheduling.get("days_earlier")
+    spread = scheduling.get("days_earlier_sd")
+    sooner = (f"; on average {days:.1f} days earlier" if days is not None and days >= 0
+              else f"; on average {-days:.1f} days later" if days is not None else "")
+    if sooner and spread is not None:
+        sooner += f" (standard deviation {spread:.1f} days: the gain varies a lot from case to case)"
+    return (f"Worked in score order (keeping each day's number of {noun}), "
+            f"{int(scheduling.get('found_first_half_in_score_order') or 0):,} of the "
+            f"{int(scheduling.get('outcomes') or 0):,} outcomes would have been found in the first half of {where}, "
+            f"against {int(scheduling.get('found_first_half_as_worked') or 0):,} as the {noun} were really "
+            f"worked{sooner}.")
 
 
 def _published(count: int, rule: DisclosureRule) -> str:
@@ -217,7 +263,8 @@ def _lower_first(text: str) -> str:
 
 @dataclass(frozen=True)
 class TrainedModelSummary:
-    """One trained model in the workspace, as listed for analysts: what it is and how it did."""
+    """One trained model in the workspace, as listed for analysts: what it is and how it did, or why it cannot be
+    read (``problem``), so a broken model is listed rather than left out."""
 
     name: str
     title: str
@@ -227,23 +274,38 @@ class TrainedModelSummary:
     model_name: str
     headline: str
     warnings: int
+    problem: str = ""
 
 
 def trained_models(workspace: Workspace) -> list[TrainedModelSummary]:
-    """The trained risk models in the workspace (folders under models/ holding a training.json), by title."""
+    """The trained risk models in the workspace (folders under models/ holding a training.json), by title; those
+    that cannot be read come last, with the reason."""
     folder = workspace.path / "models"
-    found = []
+    found, unreadable = [], []
     for training_file in sorted(folder.glob("*/training.json")) if folder.is_dir() else []:
+        name = training_file.parent.name
         try:
             training = json.loads(training_file.read_text(encoding="utf-8"))
-            definition = load_definition(training_file.parent / "definition.yaml")
-        except (OSError, ValueError, TownhallError):
+            definition = trained_definition(workspace, name)
+        except (OSError, ValueError, TownhallError) as error:
+            unreadable.append(TrainedModelSummary(name=name, title=name, unit="", team="", trained_at="",
+                                                  model_name="", headline="", warnings=0,
+                                                  problem=_unreadable_reason(error)))
             continue
         found.append(TrainedModelSummary(
             name=definition.name, title=definition.title, unit=definition.unit, team=definition.team,
             trained_at=str(training.get("trained_at", "")), model_name=str(training.get("chosen_model_name", "")),
             headline=str(training.get("headline", "")), warnings=len(training.get("warnings", []))))
-    return sorted(found, key=lambda summary: summary.title.lower())
+    return sorted(found, key=lambda summary: summary.title.lower()) + unreadable
+
+
+def _unreadable_reason(error: Exception) -> str:
+    """Why a model's files cannot be read, in words."""
+    if isinstance(error, TownhallError):
+        return str(error)
+    if isinstance(error, ValueError):
+        return f"its training.json is not valid JSON ({error}). Train it again with 'townhall risk train'."
+    return f"its files cannot be read ({error})."
 
 
 def read_training(workspace: Workspace, name: str) -> dict[str, Any]:
@@ -260,6 +322,20 @@ def _environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
+def render_card_body(template: str, **context: Any) -> str:
+    """A card's content from one of the templates beside this module (model cards and supplied-score cards)."""
+    return _environment().get_template(template).render(hidden_mark=SUPPRESSED_MARK, **context)
+
+
+def _page(title: str, council: str, body: str) -> str:
+    return _environment().get_template("model_card.html").render(title=title, council=council, body=body)
+
+
+def render_card_page(template: str, *, title: str, council: str, **context: Any) -> str:
+    """A card as one standalone HTML file: its own styles, nothing fetched."""
+    return _page(title, council, render_card_body(template, **context))
+
+
 def _sources(definition: Any) -> list[str]:
     """Every source the definition reads, for features, the outcome and the protected characteristics."""
     return sorted({event.source for _, event in definition.all_event_specs()})
@@ -273,14 +349,6 @@ def _unit_count(parquet: Path, training: dict[str, Any]) -> int:
         return int(training.get("labelled_rows", 0))
 
 
-def _estimate(values: dict[str, Any]) -> Estimate:
-    def number(value: Any) -> float:
-        return math.nan if value is None else float(value)
-
-    return Estimate(number(values.get("mean")), number(values.get("low")), number(values.get("high")),
-                    tuple(number(value) for value in values.get("values", [])))
-
-
 def _performance(training: dict[str, Any]) -> list[tuple[str, str]]:
     """The chosen model's summary figures with their intervals across the splits, as (label, text)."""
     figures = training.get("metrics", {}).get(training.get("chosen_model", ""), {})
@@ -288,7 +356,7 @@ def _performance(training: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for key, label, percent in PERFORMANCE:
         if key in figures:
-            rows.append((label.format(k=capacity), _estimate(figures[key]).describe(percent=percent)))
+            rows.append((label.format(k=capacity), Estimate.from_dict(figures[key]).describe(percent=percent)))
     return rows
 
 
@@ -435,9 +503,9 @@ def _atrs_record(card: ModelCard, phase: str) -> dict[str, Any]:
                     "model_output": "A calibrated probability, shown to people as a band with reasons.",
                     "model_architecture": f"{card.model_name}, probabilities calibrated ({card.calibration}); chosen "
                                           f"over the alternative because: {card.choice_reason}",
-                    "model_performance": f"Out-of-time tests over {card.splits} rolling splits: {performance}.",
+                    "model_performance": f"Out-of-time tests over {card.splits} test period(s): {performance}.",
                     "datasets": card.sources,
-                    "dataset_purposes": "Training and out-of-time testing over rolling splits: train on the past, "
+                    "dataset_purposes": "Training and out-of-time testing over test periods: train on the past, "
                                         "test on a later period, never a random split across time."}],
                 "data_specification": [{
                     "source_data_name": card.sources, "data_modality": "Tabular",

@@ -8,6 +8,9 @@ from typing import Any
 
 from townhall.reports import CATEGORY_COLOURS
 
+FINDING = "Finding (interval outside the band)"
+MAY_BE_CHANCE = "May be chance (interval reaches the band)"
+
 
 def calibration_chart(training: dict[str, Any]) -> dict[str, Any]:
     """Predicted probability against the share that had the outcome, by bin, with the diagonal of perfect
@@ -100,3 +103,56 @@ def training_charts(training: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """All three charts, keyed "calibration", "learning_curve" and "precision_at_k"."""
     return {"calibration": calibration_chart(training), "learning_curve": learning_curve_chart(training),
             "precision_at_k": precision_at_k_chart(training)}
+
+
+def disparity_chart(audit: Any) -> dict[str, Any] | None:
+    """An Aequitas-style disparity chart of a bias audit's flags: each group and rate's ratio to its reference group
+    as a point with its 95% interval, on a log scale, over the shaded band of ratios treated as no difference.
+    Findings (interval wholly outside the band) first, then those that may be chance. None when nothing is flagged.
+    """
+    from townhall.decisions.audit import RATES
+
+    flags = list(audit.findings) + list(audit.may_be_chance)
+    if not flags:
+        return None
+    lower, upper = audit.band
+    values = []
+    for flag in flags:
+        ratio = flag.ratio
+        top = ratio.upper if ratio.upper != float("inf") else max(ratio.value, upper) * 4
+        values.append({
+            "row": f"{flag.characteristic}: {flag.group} — {RATES[flag.rate][0].lower()}",
+            "ratio": max(ratio.value, 0.01), "low": max(ratio.lower, 0.01), "high": max(min(top, 100.0), 0.01),
+            "kind": FINDING if flag.strong else MAY_BE_CHANCE,
+            "reference": flag.reference})
+    order = [value["row"] for value in values]
+    y = {"field": "row", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 420}}
+    x_scale = {"type": "log", "domain": [0.05, 20]}
+    return {
+        "title": "Ratios to the reference group, with 95% intervals",
+        "description": "Each row is a group and rate whose ratio to the reference group lies outside the band; the "
+                       "line is its 95% interval and the shaded area the band treated as no real difference.",
+        "height": max(80, 24 * len(values)),
+        "layer": [
+            {"data": {"values": [{"low": lower, "high": upper}]}, "mark": {"type": "rect", "color": "#dddddd"},
+             "encoding": {"x": {"field": "low", "type": "quantitative", "scale": x_scale},
+                          "x2": {"field": "high"}}},
+            {"data": {"values": [{"x": 1}]}, "mark": {"type": "rule", "color": "#505a5f", "strokeDash": [4, 4]},
+             "encoding": {"x": {"field": "x", "type": "quantitative", "scale": x_scale}}},
+            {"data": {"values": values}, "mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {"y": y, "x": {"field": "low", "type": "quantitative", "scale": x_scale},
+                          "x2": {"field": "high"},
+                          "color": {"field": "kind", "type": "nominal", "title": None,
+                                    "legend": {"orient": "bottom"}}}},
+            {"data": {"values": values}, "mark": {"type": "point", "filled": True, "size": 70},
+             "encoding": {
+                 "y": y, "x": {"field": "ratio", "type": "quantitative", "scale": x_scale,
+                               "title": "Ratio to the reference group (log scale; 1 is no difference)"},
+                 "color": {"field": "kind", "type": "nominal", "title": None},
+                 "tooltip": [{"field": "row", "title": "Group and rate"},
+                             {"field": "reference", "title": "Reference group"},
+                             {"field": "ratio", "format": ".2f", "title": "Ratio"},
+                             {"field": "low", "format": ".2f", "title": "Interval from"},
+                             {"field": "high", "format": ".2f", "title": "Interval to"}]}},
+        ],
+    }

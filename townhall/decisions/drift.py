@@ -48,6 +48,9 @@ class FeatureDrift:
     training_rows: int
     current_rows: int
 
+    basis: str = ""  # for the score: what the current scores were compared with, when not the training scores
+    recorded: str = ""  # the sentence as stored by the check (read back from decisions.drift)
+
     @property
     def level(self) -> str:
         """ "none", "some" or "large"."""
@@ -55,8 +58,12 @@ class FeatureDrift:
 
     def sentence(self) -> str:
         """The plain-English warning (or all-clear) for this feature."""
+        if self.recorded:
+            return self.recorded
         what = "The scores" if self.kind == SCORE else f"'{self.description}'"
         index = f"population stability index {self.stability_index:.2f}"
+        if self.basis:
+            index += f"; {self.basis}"
         if self.level == "large":
             return (f"{what} {'have' if self.kind == SCORE else 'has'} changed a lot since the model was trained "
                     f"({index}, above {LARGE_CHANGE:g}). Check the data before using the list, and retrain if the "
@@ -158,8 +165,13 @@ def compare_features(training: pd.DataFrame, current: pd.DataFrame, feature_colu
 
 
 def check_drift(workspace: Workspace, name: str, dataset: UnitDataset, probabilities: Any, *,
-                store: bool = True) -> DriftReport:
-    """Compare the dataset being scored, and its scores, with model ``name``'s training data; store the result."""
+                fitted: Any = None, store: bool = True) -> DriftReport:
+    """Compare the dataset being scored, and its scores, with model ``name``'s training data; store the result
+    (``store=False`` leaves storing to the caller, as scoring does inside its own transaction).
+
+    The scores are compared with the scores ``fitted`` (the model, loaded from its folder when not given) gives its
+    own training rows; when the model cannot be loaded, with its out-of-time evaluation scores instead, and the
+    report says so and why."""
     folder = model_folder(workspace, name)
     data_file = folder / "training_data.parquet"
     if not data_file.is_file():
@@ -176,12 +188,14 @@ def check_drift(workspace: Workspace, name: str, dataset: UnitDataset, probabili
     if missing:
         notes.append(f"These features are missing from the data being scored: {', '.join(missing)}.")
     current_scores = pd.Series(np.asarray(probabilities, dtype=float))
-    training_scores = _training_scores(workspace, name, folder, training)
+    training_scores, basis = _training_scores(workspace, name, folder, training, fitted)
     if training_scores is None:
-        notes.append("The scores could not be compared with training: the model's evaluation scores are missing.")
+        notes.append(f"The scores could not be compared with training: {basis}")
     else:
+        if basis:
+            notes.append(f"{basis[:1].upper()}{basis[1:]}.")
         features.append(FeatureDrift(SCORE, "Score", SCORE, numeric_stability_index(training_scores, current_scores),
-                                     len(training_scores), len(current_scores)))
+                                     len(training_scores), len(current_scores), basis=basis))
     as_of = pd.Timestamp(dataset.frame[AS_OF].max()) if len(dataset.frame) else None
     report = DriftReport(name, as_of, datetime.now(UTC), features, notes)
     if store:
@@ -190,15 +204,21 @@ def check_drift(workspace: Workspace, name: str, dataset: UnitDataset, probabili
 
 
 def store_report(workspace: Workspace, report: DriftReport) -> None:
-    """Append the report to decisions.drift, one row per feature and one for the score."""
-    rows = [(report.model, report.checked_at, None if report.as_of is None else report.as_of.date(), item.feature,
-             item.description, item.kind, item.stability_index, item.level, item.training_rows, item.current_rows,
-             item.sentence()) for item in report.features]
+    """Append the report to decisions.drift, one row per feature and one for the score, in its own transaction."""
     with workspace.analytics.transaction() as connection:
-        connection.execute(f"create schema if not exists {SCHEMA}")
-        connection.execute(f"create table if not exists {DRIFT_TABLE} ({DRIFT_COLUMNS})")
-        if rows:
-            connection.executemany(f"insert into {DRIFT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_report(connection, report)
+
+
+def insert_report(connection: Any, report: DriftReport) -> None:
+    """Append the report's rows inside the caller's transaction (scoring commits them with its list)."""
+    rows = [(report.model, report.checked_at, None if report.as_of is None else report.as_of.date(), item.feature,
+             item.description, item.kind,
+             item.stability_index, item.level, item.training_rows, item.current_rows, item.sentence())
+            for item in report.features]
+    connection.execute(f"create schema if not exists {SCHEMA}")
+    connection.execute(f"create table if not exists {DRIFT_TABLE} ({DRIFT_COLUMNS})")
+    if rows:
+        connection.executemany(f"insert into {DRIFT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def latest_drift(workspace: Workspace, name: str) -> DriftReport | None:
@@ -213,7 +233,8 @@ def latest_drift(workspace: Workspace, name: str) -> DriftReport | None:
     if frame.empty:
         return None
     features = [FeatureDrift(row.feature, row.description or row.feature, row.kind, float(row.stability_index),
-                             int(row.training_rows or 0), int(row.current_rows or 0)) for row in frame.itertuples()]
+                             int(row.training_rows or 0), int(row.current_rows or 0), recorded=row.sentence or "")
+                for row in frame.itertuples()]
     as_of = frame["as_of"].iloc[0]
     return DriftReport(name, None if pd.isna(as_of) else pd.Timestamp(as_of),
                        pd.Timestamp(frame["checked_at"].iloc[0]).to_pydatetime(), features)
@@ -226,22 +247,34 @@ def _training_settings(folder: Any) -> dict[str, Any]:
         return {}
 
 
-def _training_scores(workspace: Workspace, name: str, folder: Any, training: pd.DataFrame) -> pd.Series | None:
-    """The scores the model gives its own training rows; failing that, its out-of-time evaluation scores."""
-    model_file = folder / "model.joblib"
-    if model_file.is_file():
+def _training_scores(workspace: Workspace, name: str, folder: Any, training: pd.DataFrame,
+                     fitted: Any = None) -> tuple[pd.Series | None, str]:
+    """The scores the model gives its own training rows, and "" as the basis; when the model cannot be loaded, its
+    out-of-time evaluation scores and a note saying so and why (or None and the reason when there are none)."""
+    problem = ""
+    if fitted is None:
+        model_file = folder / "model.joblib"
         try:
             import joblib
 
             fitted = joblib.load(model_file)
-            return pd.Series(np.asarray(fitted.probabilities(training), dtype=float))
-        except Exception:  # an unreadable model falls back to the evaluation scores below
-            pass
+        except Exception as error:  # any unreadable file: say why below and compare with the evaluation instead
+            problem = (f"the model file {model_file.name} could not be loaded ({type(error).__name__}: {error})"
+                       if model_file.is_file() else f"the model file {model_file.name} is missing")
+    if fitted is not None:
+        try:
+            return pd.Series(np.asarray(fitted.probabilities(training), dtype=float)), ""
+        except Exception as error:  # e.g. a model saved by another version: say so rather than stop the scoring
+            problem = f"the model could not score its own training rows ({type(error).__name__}: {error})"
     if not workspace.analytics.table_exists(SCHEMA, "predictions"):
-        return None
+        return None, f"{problem}, and it has no evaluation scores either."
     with workspace.analytics.connect(read_only=True) as connection:
         scores = connection.execute(
             f"select probability from {SCHEMA}.predictions where model = ? and kind = ? and run_id = "
             f"(select max(run_id) from {SCHEMA}.predictions where model = ? and kind = ?)",
             [name, EVALUATION, name, EVALUATION]).fetchall()
-    return pd.Series([float(score) for (score,) in scores]) if scores else None
+    if not scores:
+        return None, f"{problem}, and it has no evaluation scores either."
+    return (pd.Series([float(score) for (score,) in scores]),
+            f"the scores were compared with the model's out-of-time evaluation scores, not its training scores, "
+            f"because {problem}")

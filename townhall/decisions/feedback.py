@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from townhall.catalogue.readers import ENCODING_UTF8_BOM, ENCODING_WINDOWS_1252, detect_encoding
 from townhall.catalogue.validation import parse_uk_date
-from townhall.decisions.queue import RecordedOutcome, load_model_definition
-from townhall.decisions.store import SCHEMA, SCORE
+from townhall.decisions.queue import RecordedOutcome
+from townhall.decisions.store import SCHEMA, SCORE, trained_definition
 from townhall.errors import InputFileError, TownhallError
 from townhall.store.state import RiskOutcomeRecord
 
@@ -92,7 +92,7 @@ def _check_outcome(unit_id: str, outcome_date: date, result: str, known_units: s
 def record_outcome(workspace: Workspace, model: str, unit_id: str, *, found: bool, outcome_date: date,
                    result: str = "", recorded_by: str) -> RecordedOutcome:
     """Record what an inspection or assessment found for one case; it becomes a label at the next training run."""
-    load_model_definition(workspace, model)  # the model must exist
+    trained_definition(workspace, model)  # the model must exist
     unit, tidied = _check_outcome(unit_id, outcome_date, result, model_unit_ids(workspace, model), model,
                                   date.today())
     recorded_at = datetime.now(UTC)
@@ -109,16 +109,29 @@ def _heading_key(heading: str) -> str:
     return re.sub(r"[\s_-]+", "_", heading.strip().lower())
 
 
-def _read_rows(file: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """The file's columns (ours -> its heading) and its rows, or an InputFileError naming what is missing."""
+def read_csv_rows(file: Path) -> tuple[list[str], list[dict[str, str]], str]:
+    """A CSV file's headings, rows (as text) and delimiter, in whichever of UTF-8 or Windows-1252 it was saved and
+    with the delimiter decided from its first lines (comma, semicolon, tab or bar)."""
     if not file.is_file():
         raise InputFileError(str(file), "there is no such file.")
     encoding = detect_encoding(file, str(file))
     codec = {ENCODING_UTF8_BOM: "utf-8-sig", ENCODING_WINDOWS_1252: "cp1252"}.get(encoding, "utf-8")
     with file.open("r", encoding=codec, newline="") as handle:
-        reader = csv.DictReader(handle)
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
         headings = [heading for heading in (reader.fieldnames or []) if heading is not None]
         rows = list(reader)
+    return headings, rows, delimiter
+
+
+def _read_rows(file: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The file's columns (ours -> its heading) and its rows, or an InputFileError naming what is missing."""
+    headings, rows, _ = read_csv_rows(file)
     columns: dict[str, str] = {}
     for ours, accepted in COLUMN_NAMES.items():
         match = next((heading for heading in headings if _heading_key(heading) in accepted), None)
@@ -140,7 +153,7 @@ def import_outcomes(workspace: Workspace, model: str, file: str | Path, *, recor
     is row 1) and field, and nothing is saved; otherwise every row is saved in one transaction.
     """
     path = Path(file)
-    load_model_definition(workspace, model)
+    trained_definition(workspace, model)
     columns, rows = _read_rows(path)
     known_units = model_unit_ids(workspace, model)
     today = date.today()

@@ -3,8 +3,9 @@
 Each function is small and pure (arrays in, numbers out) so it can be checked by hand. "Top k" ranks cases by
 score, highest first; ties keep their original order, so a list is always the same for the same input, and
 where tied cases straddle the cut-off the hit count is the expected one under a random tie-break. Figures
-across the rolling splits are summarised as a mean with a 95% t-interval (Student's t on the split values: with
-only a handful of splits, a bootstrap would understate the uncertainty).
+across the test periods are summarised as a mean with a 95% t-interval (Student's t on the periods' values: with
+only a handful of periods, a bootstrap would understate the uncertainty), and say how many periods and cases they
+rest on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,15 +150,30 @@ def calibration_bins(outcomes: Sequence[bool] | np.ndarray, probabilities: Seque
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean across splits with its 95% t-interval; ``values`` are the splits' own figures."""
+    """A mean across test periods with its 95% t-interval; ``values`` are the periods' own figures and ``cases``
+    the test cases behind the periods whose figure could be measured."""
 
     mean: float
     low: float
     high: float
     values: tuple[float, ...]
+    cases: int = 0
+
+    @property
+    def periods(self) -> int:
+        """How many test periods the figure rests on (those where it could be measured)."""
+        return len([value for value in self.values if not (math.isnan(value) or math.isinf(value))])
+
+    def basis(self) -> str:
+        """What the figure rests on, e.g. "4 test periods, 1,240 cases" or "1 test period of 1,637 cases"."""
+        cases = f"{self.cases:,} {'case' if self.cases == 1 else 'cases'}" if self.cases else ""
+        if self.periods == 1:
+            return f"1 test period of {cases}" if cases else "1 test period"
+        periods = f"{self.periods} test periods"
+        return f"{periods}, {cases}" if cases else periods
 
     def describe(self, percent: bool = False, digits: int = 2) -> str:
-        """E.g. "0.31 (95% interval 0.22 to 0.40, 4 splits)" or "31% (…)" with ``percent``."""
+        """E.g. "0.31 (95% interval 0.22 to 0.40; 4 test periods, 1,240 cases)", or "31% (…)" with ``percent``."""
         def shown(value: float) -> str:
             if math.isnan(value):
                 return "n/a"
@@ -164,30 +181,111 @@ class Estimate:
                 return "unbounded"
             return f"{value:.{max(digits - 2, 0)}%}" if percent else f"{value:.{digits}f}"
 
-        count = len([value for value in self.values if not math.isnan(value)])
-        if count < 2:
-            return f"{shown(self.mean)} (one split: no interval)"
-        return f"{shown(self.mean)} (95% interval {shown(self.low)} to {shown(self.high)}, {count} splits)"
+        if self.periods == 0:
+            return "n/a (no test period could measure it)"
+        if self.periods < 2:
+            return f"{shown(self.mean)} ({self.basis()}: no interval across periods)"
+        return f"{shown(self.mean)} (95% interval {shown(self.low)} to {shown(self.high)}; {self.basis()})"
 
-    def to_dict(self) -> dict[str, float | list[float] | None]:
+    def to_dict(self) -> dict[str, float | int | list[float | None] | None]:
         """For training.json (NaN and infinity written as null)."""
         def clean(value: float) -> float | None:
             return None if value is None or math.isnan(value) or math.isinf(value) else float(value)
 
         return {"mean": clean(self.mean), "low": clean(self.low), "high": clean(self.high),
-                "values": [clean(value) for value in self.values]}
+                "values": [clean(value) for value in self.values], "cases": self.cases}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Estimate:
+        """Read back what ``to_dict`` wrote (missing numbers as NaN)."""
+        def number(value: Any) -> float:
+            return math.nan if value is None else float(value)
+
+        return cls(number(values.get("mean")), number(values.get("low")), number(values.get("high")),
+                   tuple(number(value) for value in values.get("values", [])), int(values.get("cases") or 0))
 
 
 def mean_with_interval(values: Sequence[float], confidence: float = 0.95,
-                       bounds: tuple[float, float] = (-math.inf, math.inf)) -> Estimate:
-    """The mean of the split figures with a Student's t confidence interval (missing figures are left out), the
-    interval clipped to ``bounds`` (e.g. 0 to 1 for a share, which cannot be negative)."""
-    kept = np.array([value for value in values if not (math.isnan(value) or math.isinf(value))], dtype=float)
+                       bounds: tuple[float, float] = (-math.inf, math.inf),
+                       cases: Sequence[int] | None = None) -> Estimate:
+    """The mean of the test periods' figures with a Student's t confidence interval (missing figures are left out),
+    the interval clipped to ``bounds`` (e.g. 0 to 1 for a share, which cannot be negative). ``cases`` gives each
+    period's test cases, summed over the periods whose figure is kept."""
+    measured = [not (math.isnan(value) or math.isinf(value)) for value in values]
+    kept = np.array([value for value, keep in zip(values, measured, strict=True) if keep], dtype=float)
+    total = sum(count for count, keep in zip(cases, measured, strict=True) if keep) if cases is not None else 0
+    everything = tuple(float(value) for value in values)
     if not len(kept):
-        return Estimate(math.nan, math.nan, math.nan, tuple(float(value) for value in values))
+        return Estimate(math.nan, math.nan, math.nan, everything, total)
     mean = float(kept.mean())
     if len(kept) < 2:
-        return Estimate(mean, math.nan, math.nan, tuple(float(value) for value in values))
+        return Estimate(mean, math.nan, math.nan, everything, total)
     half_width = float(stats.t.ppf((1 + confidence) / 2, len(kept) - 1) * kept.std(ddof=1) / math.sqrt(len(kept)))
     low, high = max(mean - half_width, bounds[0]), min(mean + half_width, bounds[1])
-    return Estimate(mean, low, high, tuple(float(value) for value in values))
+    return Estimate(mean, low, high, everything, total)
+
+
+def ordering_scores(probabilities: Sequence[float] | np.ndarray,
+                    raw_scores: Sequence[float] | np.ndarray) -> np.ndarray:
+    """A score that puts cases in the list's order, with no ties: by calibrated probability, and where calibration
+    gives several cases the same probability (isotonic calibration makes steps), by the model's raw score.
+
+    Returns the position from the bottom (the top case has the highest value), so every ranking measure sees the
+    order the list is worked in."""
+    probability = np.asarray(probabilities, dtype=float)
+    raw = np.asarray(raw_scores, dtype=float)
+    order = np.lexsort((-raw, -probability), axis=0)  # last key first: probability, then raw score, both descending
+    result = np.empty(len(order), dtype=float)
+    result[order] = np.arange(len(order), 0, -1, dtype=float)
+    return result
+
+
+def ties_in_top_k(scores: Sequence[float] | np.ndarray, k: int) -> int:
+    """How many of the top ``k`` cases share their score with another case in the top k (0 for a list with no
+    ties)."""
+    values = np.asarray(scores, dtype=float)
+    top = values[top_k_order(values)[: min(k, len(values))]]
+    _, counts = np.unique(top, return_counts=True)
+    return int(counts[counts > 1].sum())
+
+
+@dataclass(frozen=True)
+class SchedulingGain:
+    """How much sooner cases with the outcome would have been found if a period's cases had been worked in score
+    order, keeping each day's number of cases: the City of Chicago's method for its food-inspection model.
+
+    The simulated date of each case is the period's dates in order, handed out to the cases from the highest score
+    down; ``days_earlier`` is the mean (and ``days_earlier_sd`` the spread) of actual minus simulated date over the
+    cases with the outcome. The first half is the days whose running total of cases stays strictly under half the
+    period's cases; ``found_first_half_as_worked`` counts the outcomes found on those days as the cases were really
+    worked, ``found_first_half_in_score_order`` as they would have been in score order."""
+
+    cases: int
+    outcomes: int
+    days_earlier: float
+    days_earlier_sd: float
+    found_first_half_as_worked: int
+    found_first_half_in_score_order: int
+
+
+def scheduling_gain(dates: Sequence[Any] | pd.Series, scores: Sequence[float] | np.ndarray,
+                    outcomes: Sequence[bool] | np.ndarray) -> SchedulingGain:
+    """Days earlier and outcomes found in the first half, re-ordering the cases by score within the period while
+    keeping each day's capacity (see ``SchedulingGain``). Ties in score keep the cases' original order."""
+    worked = pd.to_datetime(pd.Series(list(dates))).dt.normalize().to_numpy()
+    truth, values = _arrays(outcomes, scores)
+    if len(truth) != len(worked):
+        raise ValueError(f"{len(worked)} dates but {len(truth)} outcomes.")
+    if not len(truth):
+        return SchedulingGain(0, 0, math.nan, math.nan, 0, 0)
+    simulated = np.empty(len(worked), dtype=worked.dtype)
+    simulated[top_k_order(values)] = np.sort(worked, kind="stable")
+    differences = (worked[truth] - simulated[truth]) / np.timedelta64(1, "D")
+    days, per_day = np.unique(worked, return_counts=True)
+    first_half = days[np.cumsum(per_day) < len(worked) / 2]
+    return SchedulingGain(
+        cases=len(truth), outcomes=int(truth.sum()),
+        days_earlier=float(differences.mean()) if len(differences) else math.nan,
+        days_earlier_sd=float(differences.std(ddof=1)) if len(differences) > 1 else math.nan,
+        found_first_half_as_worked=int(np.isin(worked[truth], first_half).sum()),
+        found_first_half_in_score_order=int(np.isin(simulated[truth], first_half).sum()))

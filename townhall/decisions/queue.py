@@ -9,7 +9,6 @@ counts and ids only, never names, addresses or the free-text reason.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 
-from townhall.decisions.store import BANDS, SCHEMA, SCORE, model_folder
+from townhall.decisions.store import BANDS, SCHEMA, SCORE, trained_definition
 from townhall.errors import AccessDeniedError, TownhallError
 from townhall.governance.disclosure import DisclosureRule, ProtectedTable, protect_table
 from townhall.governance.users import Role, User
@@ -29,7 +28,9 @@ from townhall.store.state import RiskDecisionRecord, RiskOutcomeRecord
 if TYPE_CHECKING:
     import duckdb
 
-    from townhall.decisions.definition import ModelDefinition
+    from townhall.catalogue.gazetteer import Gazetteer
+    from townhall.decisions.definition import UnitRegister
+    from townhall.settings.decisions import BusinessRegister
     from townhall.workspace import Workspace
 
 INSPECT = "inspect"
@@ -38,7 +39,6 @@ REFER = "refer"
 DECISIONS = (INSPECT, NO_ACTION, REFER)
 DECISION_LABELS = {INSPECT: "Inspect or assess", NO_ACTION: "No action", REFER: "Refer to another team"}
 BAND_LABELS = {"high": "High likelihood", "medium": "Medium likelihood", "low": "Low likelihood"}
-MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")  # model names are slugs, e.g. hidden-hmos
 MINIMUM_REASON_WORDS = 3
 MAXIMUM_REASON_CHARACTERS = 2_000
 # Practitioners decide on their own team's list; governance officers may read any list but decide on none.
@@ -46,21 +46,8 @@ DECIDING_ROLES = (Role.PRACTITIONER,)
 QUEUE_ROLES = (Role.PRACTITIONER, Role.GOVERNANCE)
 # Analysts read the decisions and overrides (with the reasons), never the list of people or properties.
 REPORT_ROLES = (Role.ANALYST, Role.GOVERNANCE)
-DEFAULT_GAZETTEER_SOURCE = "address_gazetteer"
-BUSINESS_RATES_SOURCE = "business_rates"
 SOURCES_SCHEMA = "sources"  # where the catalogue keeps each registered source's rows
 WITHHELD = "Address withheld"
-
-# Gazetteer fields (any capitals) that make up an address, in the order they are written.
-_GAZETTEER_ADDRESS_FIELDS = ("SAO_TEXT", "PAO_START_NUMBER", "PAO_START_SUFFIX", "PAO_TEXT", "STREET_DESCRIPTOR",
-                             "LOCALITY", "TOWN_NAME")
-_GAZETTEER_FULL_ADDRESS_FIELDS = ("ADDRESS", "FULL_ADDRESS", "SINGLE_LINE_ADDRESS")
-_GAZETTEER_POSTCODE_FIELDS = ("POSTCODE_LOCATOR", "POSTCODE", "POST_CODE")
-_BUSINESS_ACCOUNT_FIELDS = ("Account Number", "account_number", "Account")
-_BUSINESS_NAME_FIELDS = ("Ratepayer", "ratepayer", "Ratepayer Name")
-_BUSINESS_ADDRESS_FIELDS = ("Property Address", "property_address", "Address")
-_BUSINESS_POSTCODE_FIELDS = ("Postcode", "postcode", "Post Code")
-_BUSINESS_UPRN_FIELDS = ("UPRN", "uprn")
 
 
 @dataclass(frozen=True)
@@ -215,21 +202,20 @@ def is_override(band: str, decision: str) -> bool:
 
 # --- models and their lists ----------------------------------------------------------------------------------------
 
-def load_model_definition(workspace: Workspace, name: str) -> ModelDefinition:
-    """The definition a trained model was built from (its saved definition.yaml)."""
-    path = model_folder(workspace, name) / "definition.yaml"
-    if not MODEL_NAME.match(name) or not path.is_file():
-        raise TownhallError(f"There is no trained model called '{name}' in this workspace. An analyst trains one "
-                            f"with 'townhall risk train' and scores it with 'townhall risk score'.")
-    return _read_definition(str(path), path.stat().st_mtime_ns)
+@dataclass(frozen=True)
+class UnreadableModel:
+    """A trained or scored model that cannot be shown, and why (so it is listed, not silently left out)."""
+
+    name: str
+    reason: str
 
 
-@functools.lru_cache(maxsize=32)
-def _read_definition(path: str, _modified: int) -> ModelDefinition:
-    """Parsed once per version of the file: every page view needs the team and title."""
-    from townhall.decisions.definition import load_definition
+@dataclass
+class QueueListing:
+    """The review queues a person may open, and the models whose queues cannot be read (with the reason)."""
 
-    return load_definition(path)
+    models: list[QueueModel]
+    unreadable: list[UnreadableModel] = field(default_factory=list)
 
 
 def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -259,7 +245,7 @@ def _score_runs(connection: duckdb.DuckDBPyConnection, name: str) -> pd.DataFram
 
 
 def _queue_model(workspace: Workspace, connection: duckdb.DuckDBPyConnection, name: str) -> QueueModel:
-    definition = load_model_definition(workspace, name)
+    definition = trained_definition(workspace, name)
     runs = _score_runs(connection, name)
     if runs.empty:
         raise TownhallError(f"The model '{name}' has not scored a list yet. An analyst scores it with "
@@ -273,22 +259,24 @@ def _queue_model(workspace: Workspace, connection: duckdb.DuckDBPyConnection, na
         high_multiple=float(definition.bands.high), medium_multiple=float(definition.bands.medium))
 
 
-def queue_models(workspace: Workspace, user: User) -> list[QueueModel]:
+def queue_models(workspace: Workspace, user: User) -> QueueListing:
     """The models with a scored list this person may see: their team's (practitioners), every one (governance and
-    analysts, who see only the decisions report), none for anyone else. Models that cannot be read are left out."""
+    analysts, who see only the decisions report), none for anyone else. A model whose saved definition cannot be
+    read is listed in ``unreadable`` with the reason, so its queue does not vanish without a word."""
     if not user.has_role(*QUEUE_ROLES, *REPORT_ROLES):
-        return []
-    models = []
+        return QueueListing([])
+    listing = QueueListing([])
     with workspace.analytics.connect(read_only=True) as connection:
         for name in _scored_model_names(connection):
             try:
                 model = _queue_model(workspace, connection, name)
-            except TownhallError:
+            except TownhallError as error:
+                listing.unreadable.append(UnreadableModel(name, str(error)))
                 continue
             if user.has_role(Role.PRACTITIONER) and not _same_team(user.team, model.team):
                 continue
-            models.append(model)
-    return models
+            listing.models.append(model)
+    return listing
 
 
 def _same_team(user_team: str | None, model_team: str) -> bool:
@@ -331,10 +319,12 @@ def check_may_decide(workspace: Workspace, user: User, model: str) -> QueueModel
 def review_queue(workspace: Workspace, user: User, model: str, *, record_view: bool = True) -> ReviewQueue:
     """The model's review queue for this person: the latest list's top cases in rank order with band, reasons, what
     each case is and any decision, plus cases still undecided from earlier lists. Each view is audit-logged."""
+    sources = case_sources(workspace, model)  # read before the connection opens: the catalogue opens its own
     with workspace.analytics.connect(read_only=True) as connection:
         queue_model = _queue_model(workspace, connection, model)
         _check_may_see_queue(user, queue_model)
-        queue = _build_queue(workspace, connection, queue_model, show_withheld=user.has_role(Role.GOVERNANCE))
+        queue = _build_queue(workspace, connection, queue_model, show_withheld=user.has_role(Role.GOVERNANCE),
+                             sources=sources)
     queue.read_only = not user.has_role(*DECIDING_ROLES)
     if record_view:
         workspace.audit.record(user.username, "risk.queue_viewed", model, details={
@@ -411,13 +401,13 @@ def _open_cases(listed: pd.DataFrame, decisions: list[RecordedDecision]) -> pd.D
 
 
 def _build_queue(workspace: Workspace, connection: duckdb.DuckDBPyConnection, model: QueueModel, *,
-                 show_withheld: bool) -> ReviewQueue:
+                 show_withheld: bool, sources: CaseSources) -> ReviewQueue:
     listed = _listed_cases(connection, model)
     decisions = _decisions(workspace, model.name)
     cases = _open_cases(listed, decisions)
     unit_ids = list(cases["unit_id"])
     descriptions, notes = describe_units(connection, model.unit, unit_ids, show_withheld=show_withheld,
-                                         gazetteer=gazetteer_source(workspace))
+                                         sources=sources)
     reasons = _reasons(connection, model.name, cases)
     outcomes = _outcomes(workspace, model.name, unit_ids)
     decided_on = {(decision.unit_id, decision.run_id): decision for decision in decisions}
@@ -444,14 +434,13 @@ def _build_queue(workspace: Workspace, connection: duckdb.DuckDBPyConnection, mo
 
 
 def _open_case(workspace: Workspace, connection: duckdb.DuckDBPyConnection, model: QueueModel,
-               unit_id: str) -> QueueCase | None:
+               unit_id: str, sources: CaseSources) -> QueueCase | None:
     """One unit's case if it is on the queue now (and can be shown), without describing every other case."""
     cases = _open_cases(_listed_cases(connection, model), _decisions(workspace, model.name))
     cases = cases[cases["unit_id"] == unit_id]
     if cases.empty:
         return None
-    descriptions, _ = describe_units(connection, model.unit, [unit_id], show_withheld=False,
-                                     gazetteer=gazetteer_source(workspace))
+    descriptions, _ = describe_units(connection, model.unit, [unit_id], show_withheld=False, sources=sources)
     if unit_id not in descriptions:
         return None
     row = next(cases.itertuples(index=False))
@@ -478,8 +467,29 @@ def _reasons(connection: duckdb.DuckDBPyConnection, model: str,
 
 # --- what each case is ---------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CaseSources:
+    """Where the queue reads what each case is: the address gazetteer (through the gazetteer service), the business
+    register (``[decisions]``) and the model's own unit register, for units such as inspections."""
+
+    gazetteer: Gazetteer | None
+    gazetteer_name: str  # the configured source name, for messages when it is not registered
+    business: BusinessRegister
+    register: UnitRegister | None = None
+
+
+def case_sources(workspace: Workspace, model: str) -> CaseSources:
+    """The sources describing a model's cases, read from the workspace's settings and catalogue."""
+    from townhall.catalogue.gazetteer import find_gazetteer
+    from townhall.decisions.definition import resolve_units
+
+    return CaseSources(find_gazetteer(workspace), workspace.settings.gazetteer.source,
+                       workspace.settings.decisions.business_register,
+                       resolve_units(workspace, trained_definition(workspace, model)))
+
+
 def describe_units(connection: duckdb.DuckDBPyConnection, unit: str, unit_ids: list[str], *, show_withheld: bool,
-                   gazetteer: str = DEFAULT_GAZETTEER_SOURCE) -> tuple[dict[str, CaseDescription], list[str]]:
+                   sources: CaseSources) -> tuple[dict[str, CaseDescription], list[str]]:
     """What each unit is, for the person deciding; units that cannot be shown (people no longer in the index) are
     missing from the result. Returns the descriptions and plain-English notes on anything that could not be found."""
     if not unit_ids:
@@ -489,8 +499,12 @@ def describe_units(connection: duckdb.DuckDBPyConnection, unit: str, unit_ids: l
     if unit == "household":
         return _describe_households(connection, unit_ids, show_withheld=show_withheld), []
     if unit == "business":
-        return _describe_businesses(connection, unit_ids, show_withheld=show_withheld)
-    return _describe_properties(connection, unit_ids, show_withheld=show_withheld, gazetteer=gazetteer)
+        return _describe_businesses(connection, unit_ids, show_withheld=show_withheld, sources=sources)
+    if unit == "property":
+        return _describe_properties(connection, unit_ids, show_withheld=show_withheld, sources=sources)
+    noun = unit.capitalize()
+    return {unit_id: CaseDescription(heading=f"{noun} {unit_id}", identifier=f"{noun} {unit_id}")
+            for unit_id in unit_ids}, []
 
 
 def _query(connection: duckdb.DuckDBPyConnection, sql: str, unit_ids: list[str]) -> pd.DataFrame:
@@ -563,16 +577,13 @@ def _source_columns(connection: duckdb.DuckDBPyConnection, source: str) -> tuple
     return table, columns
 
 
-def _find(columns: list[str], wanted: Iterable[str]) -> str | None:
-    lowered = {column.lower(): column for column in columns}
-    for name in wanted:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-    return None
-
-
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
+def _find(columns: list[str], wanted: str | None) -> str | None:
+    """The source's column named ``wanted``, matched exactly, else ignoring capitals."""
+    if not wanted:
+        return None
+    if wanted in columns:
+        return wanted
+    return {column.lower(): column for column in columns}.get(wanted.lower())
 
 
 def _join_address(address: Any, postcode: Any) -> str:
@@ -584,68 +595,36 @@ def _join_address(address: Any, postcode: Any) -> str:
     return address_text
 
 
-def gazetteer_source(workspace: Workspace) -> str:
-    """The registered source that maps UPRNs to addresses ([places] gazetteer_source in townhall.toml)."""
-    places = workspace.config.extra.get("places", {})
-    return str(places.get("gazetteer_source", DEFAULT_GAZETTEER_SOURCE)) if isinstance(places, dict) \
-        else DEFAULT_GAZETTEER_SOURCE
-
-
 def gazetteer_addresses(connection: duckdb.DuckDBPyConnection, uprns: list[str],
-                        gazetteer: str = DEFAULT_GAZETTEER_SOURCE) -> dict[str, str]:
+                        gazetteer: Gazetteer) -> dict[str, str]:
     """One-line addresses ("Flat 2, 19 Pembroke Court, Newbold, Ashbury AY3 1NT") for UPRNs, from the gazetteer."""
-    found = _source_columns(connection, gazetteer)
-    if found is None or not uprns:
+    if not uprns or not _has_table(connection, SOURCES_SCHEMA, gazetteer.source):
         return {}
-    table, columns = found
-    uprn = _find(columns, ("UPRN",))
-    if uprn is None:
-        return {}
-    postcode = _find(columns, _GAZETTEER_POSTCODE_FIELDS)
-    full = _find(columns, _GAZETTEER_FULL_ADDRESS_FIELDS)
-    parts = [column for column in (_find(columns, (name,)) for name in _GAZETTEER_ADDRESS_FIELDS) if column]
-    selected = [full] if full else parts
-    select_list = ", ".join([f"cast(g.{_quoted(column)} as varchar) as {_quoted(column)}" for column in selected]
-                            + ([f"cast(g.{_quoted(postcode)} as varchar) as _postcode"] if postcode else []))
-    frame = _query(connection, f"""select cast(g.{_quoted(uprn)} as varchar) as _uprn, {select_list}
-                                  from {table} g join _units u on u.unit_id = cast(g.{_quoted(uprn)} as varchar)""",
-                   uprns)
-    addresses = {}
-    for row in frame.drop_duplicates("_uprn").to_dict("records"):
-        addresses[row["_uprn"]] = _format_gazetteer_row(row, selected, full, row.get("_postcode"))
-    return addresses
-
-
-def _format_gazetteer_row(row: dict[str, Any], selected: list[str], full: str | None, postcode: Any) -> str:
-    def text(column: str) -> str:
-        value = row.get(column)
-        return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
-
-    postcode_text = postcode.strip() if isinstance(postcode, str) else ""
-    if full:
-        return _join_address(text(full), postcode_text)
-    number = " ".join(part for part in (text(_column_named(selected, "PAO_START_NUMBER")),
-                                        text(_column_named(selected, "PAO_START_SUFFIX"))) if part).replace(" ", "")
-    building = text(_column_named(selected, "PAO_TEXT"))
-    street = " ".join(part for part in (number, text(_column_named(selected, "STREET_DESCRIPTOR"))) if part)
-    lines = [text(_column_named(selected, "SAO_TEXT")), building, street, text(_column_named(selected, "LOCALITY"))]
-    town = " ".join(part for part in (text(_column_named(selected, "TOWN_NAME")), postcode_text) if part)
-    return ", ".join(line for line in [*lines, town] if line)
-
-
-def _column_named(columns: list[str], name: str) -> str:
-    return next((column for column in columns if column.lower() == name.lower()), "")
+    uprn = gazetteer.uprn_sql(alias="g", needed_for="the review queue's addresses")
+    frame = _query(connection, f"""select {uprn} as _uprn, {gazetteer.address_sql(alias='g')} as _address
+                                  from {gazetteer.table} g join _units u on u.unit_id = {uprn}""", uprns)
+    return {row["_uprn"]: row["_address"] for row in frame.drop_duplicates("_uprn").to_dict("records")
+            if isinstance(row["_address"], str) and row["_address"]}
 
 
 def _describe_properties(connection: duckdb.DuckDBPyConnection, unit_ids: list[str], *, show_withheld: bool,
-                         gazetteer: str) -> tuple[dict[str, CaseDescription], list[str]]:
-    addresses = gazetteer_addresses(connection, unit_ids, gazetteer)
+                         sources: CaseSources) -> tuple[dict[str, CaseDescription], list[str]]:
+    gazetteer = sources.gazetteer
+    addresses = gazetteer_addresses(connection, unit_ids, gazetteer) if gazetteer is not None else {}
     withheld = set() if show_withheld else withheld_uprns(connection, unit_ids)
     notes = []
-    missing = [unit_id for unit_id in unit_ids if unit_id not in addresses and unit_id not in withheld]
-    if missing:
-        notes.append(f"{len(missing)} {'property is' if len(missing) == 1 else 'properties are'} not in the address "
-                     f"gazetteer '{gazetteer}', so only the UPRN is shown.")
+    if gazetteer is None:
+        notes.append(f"No address gazetteer is registered as '{sources.gazetteer_name}', so only UPRNs are shown: "
+                     "register the council's LLPG or set [gazetteer] source in townhall.toml.")
+    elif not gazetteer.has("full_address") and not gazetteer.has("street"):
+        notes.append(f"The address gazetteer '{gazetteer.source}' has no address column townhall knows, so only UPRNs "
+                     "are shown: set [gazetteer] columns.full_address (a one-line address) or columns.street and the "
+                     "other parts in townhall.toml.")
+    else:
+        missing = [unit_id for unit_id in unit_ids if unit_id not in addresses and unit_id not in withheld]
+        if missing:
+            notes.append(f"{len(missing)} {'property is' if len(missing) == 1 else 'properties are'} not in the "
+                         f"address gazetteer '{gazetteer.source}', so only the UPRN is shown.")
     descriptions = {}
     for unit_id in unit_ids:
         hidden = unit_id in withheld
@@ -655,37 +634,41 @@ def _describe_properties(connection: duckdb.DuckDBPyConnection, unit_ids: list[s
     return descriptions, notes
 
 
-def _describe_businesses(connection: duckdb.DuckDBPyConnection, unit_ids: list[str], *,
-                         show_withheld: bool) -> tuple[dict[str, CaseDescription], list[str]]:
-    found = _source_columns(connection, BUSINESS_RATES_SOURCE)
-    account = name = address = postcode = uprn = None
-    if found is not None:
-        table, columns = found
-        account = _find(columns, _BUSINESS_ACCOUNT_FIELDS)
-        name = _find(columns, _BUSINESS_NAME_FIELDS)
-        address = _find(columns, _BUSINESS_ADDRESS_FIELDS)
-        postcode = _find(columns, _BUSINESS_POSTCODE_FIELDS)
-        uprn = _find(columns, _BUSINESS_UPRN_FIELDS)
+def _describe_businesses(connection: duckdb.DuckDBPyConnection, unit_ids: list[str], *, show_withheld: bool,
+                         sources: CaseSources) -> tuple[dict[str, CaseDescription], list[str]]:
+    """Businesses by name and property address from the business register ([decisions] business_register)."""
+    register = sources.business
+    source = sources.register.source if sources.register is not None else register.source
+    found = _source_columns(connection, source)
     rows: dict[str, dict[str, Any]] = {}
-    if found is not None and account is not None:
-        selected = {"_name": name, "_address": address, "_postcode": postcode, "_uprn": uprn}
-        select_list = ", ".join(f"cast(b.{_quoted(column)} as varchar) as {alias}" if column else f"null as {alias}"
-                                for alias, column in selected.items())
-        frame = _query(connection, f"""select cast(b.{_quoted(account)} as varchar) as _account, {select_list}
-                                      from {table} b join _units u on u.unit_id = cast(b.{_quoted(account)} as varchar)
+    notes = []
+    account = _find(found[1], sources.register.id if sources.register is not None else register.account) \
+        if found is not None else None
+    if found is None or account is None:
+        notes.append(f"The business register '{source}' is not registered (or has no column "
+                     f"'{register.account}'), so only account numbers are shown: set [decisions] business_register "
+                     "in townhall.toml.")
+    else:
+        table, columns = found
+        selected = {"_name": _find(columns, register.name), "_address": _find(columns, register.address),
+                    "_postcode": _find(columns, register.postcode), "_uprn": _find(columns, register.uprn)}
+        select_list = ", ".join(f"cast(b.{quote_identifier(column)} as varchar) as {alias}" if column
+                                else f"null as {alias}" for alias, column in selected.items())
+        key = f"trim(cast(b.{quote_identifier(account)} as varchar))"
+        frame = _query(connection, f"""select {key} as _account, {select_list}
+                                      from {table} b join _units u on u.unit_id = {key}
                                       order by b._row_number desc""", unit_ids)
         rows = {row["_account"]: row for row in frame.drop_duplicates("_account").to_dict("records")}
-    uprns = [str(row["_uprn"]) for row in rows.values() if isinstance(row.get("_uprn"), str)]
+        missing = [unit_id for unit_id in unit_ids if unit_id not in rows]
+        if missing:
+            notes.append(f"{len(missing)} business {'account is' if len(missing) == 1 else 'accounts are'} not in "
+                         f"'{source}', so only the account number is shown.")
+    uprns = [str(row["_uprn"]).lstrip("0") for row in rows.values() if isinstance(row.get("_uprn"), str)]
     withheld = set() if show_withheld else withheld_uprns(connection, uprns)
-    notes = []
-    missing = [unit_id for unit_id in unit_ids if unit_id not in rows]
-    if missing:
-        notes.append(f"{len(missing)} business rates {'account is' if len(missing) == 1 else 'accounts are'} not in "
-                     f"the source '{BUSINESS_RATES_SOURCE}', so only the account number is shown.")
     descriptions = {}
     for unit_id in unit_ids:
         row = rows.get(unit_id, {})
-        hidden = row.get("_uprn") in withheld
+        hidden = isinstance(row.get("_uprn"), str) and str(row["_uprn"]).lstrip("0") in withheld
         ratepayer = row.get("_name") if isinstance(row.get("_name"), str) else None
         property_address = _join_address(row.get("_address"), row.get("_postcode"))
         details = (f"Property: {WITHHELD.lower() if hidden else property_address}",) if property_address else ()
@@ -727,12 +710,13 @@ def record_decision(workspace: Workspace, user: User, model: str, unit_id: str, 
     Marks it an override when it goes against the model's band. Audit-logged with the model, unit id, decision and
     override flag, never the reason (which may hold personal data). A later decision on the same case replaces it.
     """
+    sources = case_sources(workspace, model)
     with workspace.analytics.connect(read_only=True) as connection:
         queue_model = _queue_model(workspace, connection, model)
         _check_may_decide(user, queue_model)
         stored_decision = check_decision(decision)
         stored_reason = check_reason(reason)
-        case = _open_case(workspace, connection, queue_model, str(unit_id).strip())
+        case = _open_case(workspace, connection, queue_model, str(unit_id).strip(), sources)
     if case is None:
         raise TownhallError(f"'{unit_id}' is not on the review queue for '{queue_model.title}', so a decision "
                             "cannot be recorded on it. Check the case on the queue page.")
@@ -755,7 +739,7 @@ def record_decision(workspace: Workspace, user: User, model: str, unit_id: str, 
 def override_report(workspace: Workspace, model: str) -> OverrideReport:
     """Decisions on the model's lists by band and decision, the override rate and the override reasons (the latest
     decision on each case counts). For analysts and governance officers; ``published`` protects it for managers."""
-    definition = load_model_definition(workspace, model)
+    definition = trained_definition(workspace, model)
     decisions = _decisions(workspace, model)
     latest = list({(decision.unit_id, decision.run_id): decision for decision in decisions}.values())
     counts = pd.DataFrame(0, index=pd.Index(list(BANDS), name="band"), columns=list(DECISIONS), dtype="int64")

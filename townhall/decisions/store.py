@@ -16,18 +16,26 @@ thresholds) and training_data.parquet (features and outcomes used, for drift che
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from townhall.errors import TownhallError
 
 if TYPE_CHECKING:
     import duckdb
 
+    from townhall.decisions.definition import ModelDefinition
     from townhall.workspace import Workspace
 
 SCHEMA = "decisions"
 EVALUATION = "evaluation"
 SCORE = "score"
 BANDS = ("high", "medium", "low")
+DEFAULT_BAND = (0.8, 1.25)  # bias audit: ratios to the reference group outside this band are flagged
+DEFINITION_FILE = "definition.yaml"
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")  # model names are slugs, e.g. hidden-hmos
 
 TABLE_DEFINITIONS = {
     "runs": """
@@ -58,3 +66,21 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
 def model_folder(workspace: Workspace, model_name: str) -> Path:
     """The folder holding one trained model's files (not created here)."""
     return workspace.path / "models" / model_name
+
+
+def trained_definition(workspace: Workspace, name: str) -> ModelDefinition:
+    """The definition a trained model was built from (its saved definition.yaml), read once per version of the file:
+    the one reader for training, scoring, the audit, the card, the review queue and the web pages."""
+    path = model_folder(workspace, name) / DEFINITION_FILE
+    if not MODEL_NAME.match(name) or not path.is_file():
+        raise TownhallError(f"There is no trained model called '{name}' in this workspace. An analyst trains one "
+                            f"with 'townhall risk train' and scores it with 'townhall risk score'.")
+    return _read_definition(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_definition(path: str, _modified: int) -> ModelDefinition:
+    """Parsed once per version of the file: every page view needs the team and title."""
+    from townhall.decisions.definition import load_definition
+
+    return load_definition(path)

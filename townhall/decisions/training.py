@@ -6,8 +6,9 @@ and a small, regularised LightGBM model (a few thousand rows are enough; fixed s
 the same data gives the same model). Both are calibrated with scikit-learn's ``CalibratedClassifierCV``: isotonic
 regression when the training rows allow it (at least 1,000 rows and 100 cases with the outcome), otherwise Platt's
 sigmoid, which needs far less data. Calibration uses three stratified folds *within* the training rows; the figures
-reported are always from the later test period of each rolling split (``townhall.decisions.splits``), never from a
-random split across time.
+reported are always from later test periods (``townhall.decisions.splits``), never from a random split across time.
+Lists are ranked by the calibrated probability and, where calibration gives several cases the same probability, by
+the model's raw score, so the top of a list has no more ties than the model itself.
 
 The logistic regression wins unless LightGBM's mean ROC AUC across the splits is higher by more than the
 definition's ``training.tolerance`` (0.01 by default): a model people can follow is worth a little accuracy.
@@ -40,13 +41,14 @@ from threadpoolctl import threadpool_limits
 
 from townhall.decisions import metrics
 from townhall.decisions.dataset import AREA_CODE, AS_OF, OUTCOME, UNIT_ID, UnitDataset
-from townhall.decisions.splits import TemporalSplit, require_splits, split_dataset
-from townhall.decisions.store import EVALUATION, SCHEMA, ensure_tables, model_folder
+from townhall.decisions.splits import PeriodPlan, TemporalSplit, require_splits, split_dataset
+from townhall.decisions.store import DEFINITION_FILE, EVALUATION, SCHEMA, ensure_tables, model_folder
 from townhall.errors import TownhallError
 
 if TYPE_CHECKING:
     import duckdb
 
+    from townhall.decisions.definition import ModelDefinition
     from townhall.workspace import Workspace
 
 Progress = Callable[[str, float], None]
@@ -68,11 +70,9 @@ SMALL_DATA_POSITIVES = 50  # fewer than this in all the training data earns a wa
 BASELINE_MARGIN = 1.25  # the model should find at least 25% more than the baseline (random or rule) at k
 LEARNING_CURVE_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 STILL_RISING_AUC = 0.02  # the curve gains this much from half to all the rows: more data would likely help
-UNIT_NOUNS = {"person": "people", "household": "households", "property": "properties", "business": "businesses"}
 MODEL_FILE = "model.joblib"
 TRAINING_FILE = "training.json"
 TRAINING_DATA_FILE = "training_data.parquet"
-DEFINITION_FILE = "definition.yaml"
 CHART_FILES = {"calibration": "calibration.png", "learning_curve": "learning_curve.png",
                "precision_at_k": "precision_at_k.png"}
 
@@ -95,42 +95,30 @@ class TrainingSettings:
     baseline_feature: str | None = None  # a rule the team uses now: rank by this feature, highest first
     baseline_description: str | None = None
     seed: int = DEFAULT_SEED
+    plan: PeriodPlan | None = None  # how the definition asks to be tested; None: rolling over the as-of dates
 
     @classmethod
-    def from_definition(cls, definition: Any) -> TrainingSettings:
-        """Read the settings from a ``ModelDefinition`` (missing parts take the defaults)."""
-        outcome = getattr(definition, "outcome", None)
-        training = getattr(definition, "training", None)
-        bands = getattr(definition, "bands", None)
-        baseline = getattr(definition, "baseline", None)
-        baseline_feature = baseline if isinstance(baseline, str) else getattr(baseline, "feature", None)
-        return cls(
-            model=definition.name,
-            unit_noun=UNIT_NOUNS.get(getattr(definition, "unit", ""), "cases"),
-            outcome_phrase=_first_text(outcome, ("phrase", "found", "plain_english")) or "had the outcome",
-            window_months=int(getattr(outcome, "window_months", 12) or 12),
-            capacity=int(getattr(definition, "capacity", 50) or 50),
-            tolerance=float(_first_value(training, ("tolerance",), DEFAULT_TOLERANCE)),
-            maximum_splits=_first_value(training, ("maximum_splits", "splits"), DEFAULT_MAXIMUM_SPLITS),
-            high_multiple=float(_first_value(bands, ("high", "high_multiple"), DEFAULT_HIGH_MULTIPLE)),
-            medium_multiple=float(_first_value(bands, ("medium", "medium_multiple"), DEFAULT_MEDIUM_MULTIPLE)),
-            baseline_feature=baseline_feature,
-            baseline_description=_first_text(baseline, ("description", "label")) if baseline_feature else None,
-            seed=int(_first_value(training, ("seed",), DEFAULT_SEED)),
-        )
+    def from_definition(cls, definition: ModelDefinition) -> TrainingSettings:
+        """Read the settings from a ``ModelDefinition``."""
+        training = definition.training
+        window = int(definition.outcome.window_months)
+        plan = PeriodPlan(window_months=window, by_case=definition.by_case, step_months=training.step_months,
+                          first=training.first_as_of, last=training.last_as_of, train_window=training.train_window,
+                          test_window=training.test_window, maximum=training.test_periods)
+        return cls(model=definition.name, unit_noun=definition.unit_noun, window_months=window,
+                   capacity=int(definition.capacity), tolerance=float(training.tolerance),
+                   maximum_splits=training.test_periods, high_multiple=float(definition.bands.high),
+                   medium_multiple=float(definition.bands.medium), plan=plan)
 
+    @property
+    def period_plan(self) -> PeriodPlan:
+        """The test periods asked for (rolling over the as-of dates unless the definition says otherwise)."""
+        return self.plan or PeriodPlan(self.window_months, maximum=self.maximum_splits)
 
-def _first_value(holder: Any, names: tuple[str, ...], default: Any) -> Any:
-    for name in names:
-        value = holder.get(name) if isinstance(holder, dict) else getattr(holder, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _first_text(holder: Any, names: tuple[str, ...]) -> str | None:
-    value = _first_value(holder, names, None) if holder is not None else None
-    return str(value) if isinstance(value, str) and value.strip() else None
+    @property
+    def by_case(self) -> bool:
+        """Whether each case is ranked at its own date (so the scheduling measures apply)."""
+        return self.period_plan.by_case
 
 
 # --- the two candidate models ---------------------------------------------------------------------------------------
@@ -207,6 +195,17 @@ class FittedModel:
         with threadpool_limits(limits=1):
             return self.calibrated.predict_proba(prepared)[:, 1]
 
+    def raw_scores(self, frame: pd.DataFrame) -> np.ndarray:
+        """The uncalibrated model's scores: they order cases that calibration gives the same probability."""
+        prepared = prepare_features(frame, self.feature_columns, self.categorical_columns)
+        with threadpool_limits(limits=1):
+            return self.pipeline.predict_proba(prepared)[:, 1]
+
+    def ranking(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The calibrated probabilities and the ordering score the list is ranked by (no ties from calibration)."""
+        probabilities = self.probabilities(frame)
+        return probabilities, metrics.ordering_scores(probabilities, self.raw_scores(frame))
+
 
 def fit_model(kind: str, dataset: UnitDataset, seed: int = DEFAULT_SEED) -> FittedModel:
     """Fit and calibrate one candidate on a labelled dataset."""
@@ -232,7 +231,7 @@ def fit_model(kind: str, dataset: UnitDataset, seed: int = DEFAULT_SEED) -> Fitt
                        np.nanmean(transformed, axis=0) if len(transformed) else np.zeros(transformed.shape[1]))
 
 
-# --- evaluation over the rolling splits -----------------------------------------------------------------------------
+# --- evaluation over the test periods ------------------------------------------------------------------------------
 
 def baseline_scores(frame: pd.DataFrame, feature: str) -> np.ndarray:
     """The current rule's ranking score: the baseline feature's value, highest first (missing counts as lowest)."""
@@ -241,31 +240,43 @@ def baseline_scores(frame: pd.DataFrame, feature: str) -> np.ndarray:
 
 
 def split_metrics(outcomes: np.ndarray, probabilities: np.ndarray, capacity: int,
-                  rule_scores: np.ndarray | None = None) -> dict[str, float]:
-    """The figures for one split's test rows: base rate, precision/recall at k and top 5%, lifts, AUC, Brier."""
+                  rule_scores: np.ndarray | None = None, *, ordering: np.ndarray | None = None,
+                  dates: pd.Series | None = None) -> dict[str, float]:
+    """The figures for one test period: base rate, precision/recall at k and top 5%, lifts, AUC, Brier; and, for
+    cases at their own dates (``dates`` given), how much earlier outcomes would have been found in score order.
+
+    Ranking measures use ``ordering`` (the list's order: probability, then the raw score) when given; the Brier
+    score uses the probabilities."""
+    ranked = probabilities if ordering is None else ordering
     top_share = metrics.k_for_fraction(len(outcomes))
     rate = metrics.base_rate(outcomes)
-    precision = metrics.precision_at_k(outcomes, probabilities, capacity)
+    precision = metrics.precision_at_k(outcomes, ranked, capacity)
     figures = {
         "base_rate": rate, "test_rows": float(len(outcomes)), "test_positives": float(outcomes.sum()),
         "k": float(min(capacity, len(outcomes))), "top_share_k": float(top_share),
-        "precision_at_k": precision, "recall_at_k": metrics.recall_at_k(outcomes, probabilities, capacity),
-        "precision_at_top_share": metrics.precision_at_k(outcomes, probabilities, top_share),
-        "recall_at_top_share": metrics.recall_at_k(outcomes, probabilities, top_share),
+        "precision_at_k": precision, "recall_at_k": metrics.recall_at_k(outcomes, ranked, capacity),
+        "precision_at_top_share": metrics.precision_at_k(outcomes, ranked, top_share),
+        "recall_at_top_share": metrics.recall_at_k(outcomes, ranked, top_share),
         "lift_over_random": metrics.lift(precision, rate),
-        "lift_at_top_share": metrics.lift(metrics.precision_at_k(outcomes, probabilities, top_share), rate),
-        "roc_auc": metrics.roc_auc(outcomes, probabilities), "brier": metrics.brier_score(outcomes, probabilities),
+        "lift_at_top_share": metrics.lift(metrics.precision_at_k(outcomes, ranked, top_share), rate),
+        "roc_auc": metrics.roc_auc(outcomes, ranked), "brier": metrics.brier_score(outcomes, probabilities),
     }
     if rule_scores is not None:
         rule_precision = metrics.precision_at_k(outcomes, rule_scores, capacity)
         figures["rule_precision_at_k"] = rule_precision
         figures["lift_over_rule"] = metrics.lift(precision, rule_precision)
+    if dates is not None:
+        gain = metrics.scheduling_gain(dates, ranked, outcomes)
+        figures["days_earlier"] = gain.days_earlier
+        figures["days_earlier_sd"] = gain.days_earlier_sd
+        figures["found_first_half_as_worked"] = float(gain.found_first_half_as_worked)
+        figures["found_first_half_in_score_order"] = float(gain.found_first_half_in_score_order)
     return figures
 
 
 @dataclass
 class SplitResult:
-    """One rolling split: its dates and sizes, each candidate's figures and test probabilities."""
+    """One test period: its dates and sizes, each candidate's figures and test probabilities (and ordering)."""
 
     split: TemporalSplit
     training_rows: int
@@ -273,12 +284,19 @@ class SplitResult:
     test: UnitDataset
     figures: dict[str, dict[str, float]] = field(default_factory=dict)  # model kind -> metric -> value
     probabilities: dict[str, np.ndarray] = field(default_factory=dict)
+    ordering: dict[str, np.ndarray] = field(default_factory=dict)  # the list's order: higher is nearer the top
     training_base_rate: float = math.nan
+
+    def describe(self) -> str:
+        """The period in words with how many cases it learnt from and was tested on."""
+        tested = len(self.test.frame)
+        return (f"{self.split.describe()} ({self.training_rows:,} rows learnt from, {tested:,} tested, "
+                f"{int(self.test.outcomes.sum()) if tested else 0:,} of them with the outcome)")
 
 
 @dataclass
 class Evaluation:
-    """Everything the rolling splits showed: per split, summarised with intervals, the choice and the warnings."""
+    """Everything the test periods showed: per period, summarised with intervals, the choice and the warnings."""
 
     settings: TrainingSettings
     splits: list[SplitResult]
@@ -291,6 +309,7 @@ class Evaluation:
     labelled_rows: int
     positives: int
     warnings: list[str]
+    skipped: int = 0  # test periods left out (no cases, no outcomes, too little to learn from)
 
     @property
     def chosen(self) -> dict[str, metrics.Estimate]:
@@ -303,18 +322,40 @@ class Evaluation:
         return metrics.one_in_n_sentence(precision, self.base_rate, units=self.settings.unit_noun,
                                          outcome=self.settings.outcome_phrase)
 
+    def scheduling(self) -> dict[str, float] | None:
+        """For cases at their own dates: days earlier (mean over the test periods' outcomes) and outcomes found in
+        the first half of the test periods, as worked and in score order (summed over the periods)."""
+        if not self.settings.by_case:
+            return None
+        figures = [result.figures[self.chosen_kind] for result in self.splits]
+        outcomes = [figure["test_positives"] for figure in figures]
+        total = sum(outcomes)
+        if not total:
+            return None
+        return {
+            "days_earlier": sum(figure["days_earlier"] * count for figure, count in zip(figures, outcomes,
+                                                                                         strict=True)) / total,
+            "days_earlier_sd": figures[0]["days_earlier_sd"] if len(figures) == 1 else math.nan,
+            "found_first_half_as_worked": sum(figure["found_first_half_as_worked"] for figure in figures),
+            "found_first_half_in_score_order": sum(figure["found_first_half_in_score_order"] for figure in figures),
+            "outcomes": total, "cases": sum(figure["test_rows"] for figure in figures), "periods": len(figures)}
+
 
 def evaluate_models(dataset: UnitDataset, settings: TrainingSettings, *, progress: Progress | None = None,
                     kinds: tuple[str, ...] = MODEL_KINDS) -> Evaluation:
-    """Fit each candidate on every rolling split's past and test it on the split's later date; choose between them."""
+    """Fit each candidate on every test period's past and test it on the period; choose between them.
+
+    A period with no cases, no case with the outcome, or too few to learn from is left out with a warning, never
+    averaged in."""
     report = progress or (lambda step, fraction: None)
     labelled = dataset.labelled()
     if settings.baseline_feature and settings.baseline_feature not in labelled.frame.columns:
         raise TownhallError(f"The baseline rule uses the feature '{settings.baseline_feature}', which the dataset "
                             "does not have. Name one of the model's features.")
-    splits = require_splits(labelled, settings.window_months, maximum_splits=settings.maximum_splits)
+    splits = require_splits(labelled, settings.window_months, plan=settings.period_plan)
     warnings: list[str] = list(dataset.warnings)
     results: list[SplitResult] = []
+    fitted_for: dict[tuple[str, tuple[int, ...]], FittedModel] = {}  # the same training rows give the same model
     steps = len(splits) * len(kinds) + len(LEARNING_CURVE_FRACTIONS)
     done = 0
     for split in splits:
@@ -322,26 +363,28 @@ def evaluate_models(dataset: UnitDataset, settings: TrainingSettings, *, progres
         training_outcomes = training.outcomes.to_numpy()
         result = SplitResult(split, len(training_outcomes), int(training_outcomes.sum()), test,
                              training_base_rate=metrics.base_rate(training_outcomes))
-        if result.training_positives < MINIMUM_POSITIVES_TO_FIT or not len(test.frame):
-            warnings.append(f"{split.describe()} was left out: its training rows had only "
-                            f"{result.training_positives} {settings.unit_noun} with the outcome (at least "
-                            f"{MINIMUM_POSITIVES_TO_FIT} are needed) or it had nothing to test on.")
+        problem = _period_problem(result, settings)
+        if problem:
+            warnings.append(f"{split.describe()} was left out: {problem}")
             done += len(kinds)
             continue
         test_outcomes = test.outcomes.to_numpy()
         rule = baseline_scores(test.frame, settings.baseline_feature) if settings.baseline_feature else None
+        dates = test.frame[AS_OF] if settings.by_case else None
+        rows = (len(training.frame), hash(tuple(training.frame[UNIT_ID])), hash(tuple(training.frame[AS_OF])))
         for kind in kinds:
-            report(f"split {split.number} of {len(splits)}, {MODEL_KIND_NAMES[kind]}", done / steps * 0.85)
-            fitted = fit_model(kind, training, settings.seed)
-            probabilities = fitted.probabilities(test.frame)
+            report(f"test period {split.number} of {len(splits)}, {MODEL_KIND_NAMES[kind]}", done / steps * 0.85)
+            fitted = fitted_for.get((kind, rows)) or fit_model(kind, training, settings.seed)
+            fitted_for[(kind, rows)] = fitted
+            probabilities, ordering = fitted.ranking(test.frame)
             result.probabilities[kind] = probabilities
-            result.figures[kind] = split_metrics(test_outcomes, probabilities, settings.capacity, rule)
+            result.ordering[kind] = ordering
+            result.figures[kind] = split_metrics(test_outcomes, probabilities, settings.capacity, rule,
+                                                 ordering=ordering, dates=dates)
             done += 1
         results.append(result)
     if not results:
-        raise TownhallError("None of the rolling splits had enough cases with the outcome to train on (at least "
-                            f"{MINIMUM_POSITIVES_TO_FIT} each). Add earlier as-of dates or check the outcome's "
-                            "definition.")
+        raise TownhallError(f"None of the {len(splits)} test periods could be used: " + " ".join(warnings[-3:]))
     summary = {kind: _summarise([result.figures[kind] for result in results]) for kind in kinds}
     chosen_kind, reason = choose_model(summary, settings.tolerance)
     report("learning curve", done / steps * 0.85)
@@ -351,19 +394,42 @@ def evaluate_models(dataset: UnitDataset, settings: TrainingSettings, *, progres
     outcomes = labelled.outcomes.to_numpy()
     calibration = metrics.calibration_bins(pooled_outcomes, pooled_probabilities)
     evaluation = Evaluation(settings, results, summary, chosen_kind, reason, curve, calibration,
-                            metrics.base_rate(outcomes), len(outcomes), int(outcomes.sum()), warnings)
+                            metrics.base_rate(outcomes), len(outcomes), int(outcomes.sum()), warnings,
+                            skipped=len(splits) - len(results))
     evaluation.warnings.extend(honesty_warnings(evaluation))
     return evaluation
 
 
+def _period_problem(result: SplitResult, settings: TrainingSettings) -> str | None:
+    """Why a test period cannot be used, in words (None when it can)."""
+    tested = len(result.test.frame)
+    noun = settings.unit_noun
+    if not tested:
+        return f"it had no {noun} with a known outcome to test on."
+    positives = int(result.test.outcomes.sum())
+    if positives == 0:
+        return (f"none of its {tested:,} {noun} had the outcome, so precision, recall and AUC cannot be measured "
+                "there.")
+    negatives = result.training_rows - result.training_positives
+    if result.training_positives < MINIMUM_POSITIVES_TO_FIT or negatives < MINIMUM_POSITIVES_TO_FIT:
+        return (f"the {result.training_rows:,} {noun} before it had {result.training_positives:,} with the outcome "
+                f"and {negatives:,} without; at least {MINIMUM_POSITIVES_TO_FIT} of each are needed to learn from.")
+    return None
+
+
 SHARES = ("base_rate", "precision_at_k", "recall_at_k", "precision_at_top_share", "recall_at_top_share",
           "rule_precision_at_k", "roc_auc", "brier")  # figures between 0 and 1; the rest are 0 or more
+SIGNED = ("days_earlier",)  # can be negative: worse than the order the cases were worked in
 
 
 def _summarise(per_split: list[dict[str, float]]) -> dict[str, metrics.Estimate]:
-    """Each figure's mean across the splits with its t-interval, clipped to the values it can take."""
-    return {name: metrics.mean_with_interval([figures.get(name, math.nan) for figures in per_split],
-                                             bounds=(0.0, 1.0) if name in SHARES else (0.0, math.inf))
+    """Each figure's mean across the test periods with its t-interval, clipped to the values it can take, and the
+    number of test cases behind it."""
+    cases = [int(figures.get("test_rows", 0)) for figures in per_split]
+    return {name: metrics.mean_with_interval(
+                [figures.get(name, math.nan) for figures in per_split],
+                bounds=(0.0, 1.0) if name in SHARES else (-math.inf, math.inf) if name in SIGNED else (0.0, math.inf),
+                cases=cases)
             for name in per_split[0]}
 
 
@@ -386,7 +452,7 @@ def choose_model(summary: dict[str, dict[str, metrics.Estimate]], tolerance: flo
 
 
 def learning_curve(labelled: UnitDataset, last: SplitResult, kind: str, settings: TrainingSettings) -> pd.DataFrame:
-    """AUC and precision at k on the last split's test date when trained on 10%, 25%, 50% and all its training rows
+    """AUC and precision at k on the last test period when trained on 10%, 25%, 50% and all its training rows
     (a seeded random sample of them): if the curve is still rising, more data would help."""
     training, test = split_dataset(labelled, last.split)
     test_outcomes = test.outcomes.to_numpy()
@@ -399,9 +465,9 @@ def learning_curve(labelled: UnitDataset, last: SplitResult, kind: str, settings
         positives = int(sample.outcomes.sum())
         auc = precision = math.nan
         if positives >= MINIMUM_POSITIVES_TO_FIT and len(sample.frame) - positives >= MINIMUM_POSITIVES_TO_FIT:
-            probabilities = fit_model(kind, sample, settings.seed).probabilities(test.frame)
-            auc = metrics.roc_auc(test_outcomes, probabilities)
-            precision = metrics.precision_at_k(test_outcomes, probabilities, settings.capacity)
+            _, ordering = fit_model(kind, sample, settings.seed).ranking(test.frame)
+            auc = metrics.roc_auc(test_outcomes, ordering)
+            precision = metrics.precision_at_k(test_outcomes, ordering, settings.capacity)
         rows.append({"fraction": fraction, "training_rows": len(sample.frame), "positives": positives,
                      "roc_auc": auc, "precision_at_k": precision})
     return pd.DataFrame(rows)
@@ -427,7 +493,7 @@ def honesty_warnings(evaluation: Evaluation) -> list[str]:
     elif not math.isnan(lift.low) and lift.low <= 1:
         warnings.append(
             f"The model's lift over random ({lift.describe()}) has an interval that reaches 1, so across the "
-            "splits it might be no better than picking at random. More data would settle it.")
+            "test periods it might be no better than picking at random. More data would settle it.")
     if "lift_over_rule" in chosen:
         rule = chosen["lift_over_rule"]
         rule_name = settings.baseline_description or f"ranking by {settings.baseline_feature}"
@@ -463,12 +529,17 @@ def assign_bands(probabilities: np.ndarray, thresholds: dict[str, float]) -> np.
     return np.where(values >= thresholds["high"], "high", np.where(values >= thresholds["medium"], "medium", "low"))
 
 
-def ranked_list(frame: pd.DataFrame, probabilities: np.ndarray, capacity: int,
-                thresholds: dict[str, float]) -> pd.DataFrame:
-    """unit_id, as_of, probability, rank (1 highest; ties by unit id), in_top_k and band, in the frame's order."""
+def ranked_list(frame: pd.DataFrame, probabilities: np.ndarray, capacity: int, thresholds: dict[str, float],
+                ordering: np.ndarray | None = None) -> pd.DataFrame:
+    """unit_id, as_of, probability, rank (1 highest), in_top_k and band, in the frame's order.
+
+    Ranked by ``ordering`` when given (the probability, then the model's raw score: see ``FittedModel.ranking``),
+    else by probability; remaining ties by unit id."""
     listed = pd.DataFrame({UNIT_ID: frame[UNIT_ID].astype(str).to_numpy(), AS_OF: frame[AS_OF].to_numpy(),
                            "probability": np.asarray(probabilities, dtype=float)})
-    order = listed.sort_values(["probability", UNIT_ID], ascending=[False, True], kind="stable").index
+    listed["_order"] = listed["probability"] if ordering is None else np.asarray(ordering, dtype=float)
+    order = listed.sort_values(["_order", UNIT_ID], ascending=[False, True], kind="stable").index
+    listed = listed.drop(columns="_order")
     listed["rank"] = 0
     listed.loc[order, "rank"] = np.arange(1, len(order) + 1)
     listed["in_top_k"] = listed["rank"] <= capacity
@@ -482,7 +553,7 @@ def ranked_list(frame: pd.DataFrame, probabilities: np.ndarray, capacity: int,
 class TrainedModel:
     """A trained model as saved: its definition, the fitted model and what training.json recorded."""
 
-    definition: Any  # townhall.decisions.definition.ModelDefinition
+    definition: ModelDefinition
     fitted: FittedModel
     training: dict[str, Any]
     folder: Path
@@ -520,35 +591,86 @@ def new_run_id(kind: str) -> str:
     return f"{kind}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def training_as_of_dates(definition: Any) -> list[date]:
-    """The as-of dates a definition trains on (from its training section)."""
+def training_as_of_dates(definition: ModelDefinition) -> list[date]:
+    """The as-of dates a definition trains and tests on (from its training section)."""
+    return definition.training.as_of_dates()
+
+
+def training_data(workspace: Workspace, definition: ModelDefinition) -> UnitDataset:
+    """Everything a definition learns and is tested from: its units at each as-of date, or its cases over the
+    training period."""
+    from townhall.decisions.features import CasePeriod, build_dataset
+
+    if definition.by_case:
+        training = definition.training
+        return build_dataset(workspace, definition, cases=CasePeriod(training.first_as_of, training.last_as_of))
+    return build_dataset(workspace, definition, training_as_of_dates(definition))
+
+
+MINIMUM_LABELLED_ROWS = 100  # fewer rows with a known outcome than this cannot be trained and tested honestly
+MINIMUM_POSITIVES = MINIMUM_POSITIVES_TO_FIT + 1  # enough to learn from, with at least one left to test on
+
+
+def check_enough_data(dataset: UnitDataset, definition: ModelDefinition) -> None:
+    """Stop with a message that says what is wrong when the data cannot support training: no known outcomes, an
+    outcome that never happens, or too few rows or cases."""
+    rows = len(dataset.frame)
+    noun = definition.unit_noun
+    if not rows:
+        raise TownhallError(f"There are no {noun} to learn from between {definition.training.first_as_of:%d %B %Y} "
+                            f"and {definition.training.last_as_of:%d %B %Y}: check the training dates and the "
+                            "population rules.")
+    labelled = dataset.labelled().frame
+    if labelled.empty:
+        raise TownhallError(
+            f"None of the {rows:,} rows has a known outcome yet: the outcome is not recorded for any of them "
+            f"(the {definition.outcome.window_months}-month window is still open, or the case's result is blank). "
+            "Move the training dates earlier.")
+    positives = int(labelled[OUTCOME].astype(bool).sum())
+    if positives == 0:
+        raise TownhallError(
+            f"The outcome happens in 0 of {len(labelled):,} rows with a known outcome, so there is nothing to learn. "
+            f"Check the outcome's definition ('{definition.outcome.description}'): its sources, where-conditions "
+            "and dates.")
+    if len(labelled) < MINIMUM_LABELLED_ROWS:
+        raise TownhallError(
+            f"Only {len(labelled):,} rows have a known outcome: at least {MINIMUM_LABELLED_ROWS} are needed to learn "
+            "from earlier periods and test on later ones. Widen the training dates or the population.")
+    if positives < MINIMUM_POSITIVES:
+        raise TownhallError(
+            f"The outcome happens in only {positives} of {len(labelled):,} rows: at least {MINIMUM_POSITIVES} are "
+            f"needed ({MINIMUM_POSITIVES_TO_FIT} to learn from and one in a later period to test on). Widen the "
+            "training dates, or choose an outcome that is recorded more often.")
+
+
+def leak_check_date(definition: ModelDefinition, dataset: UnitDataset) -> date:
+    """The date the leak check cuts the data at: the start of the last test period (or the last as-of date learnt
+    from), so there is history before it and later data to remove after it."""
     training = definition.training
-    for name in ("as_of_dates",):
-        value = getattr(training, name, None)
-        if value is not None:
-            return list(value() if callable(value) else value)
-    start = pd.Timestamp(training.first_as_of)
-    end = pd.Timestamp(training.last_as_of)
-    step = int(getattr(training, "step_months", 12) or 12)
-    dates = []
-    current = start
-    while current <= end:
-        dates.append(current.date())
-        current = current + pd.DateOffset(months=step)
-    return dates
+    if training.test_window is not None:
+        return training.test_window[0]
+    dates = sorted(dataset.labelled().frame[AS_OF].drop_duplicates()) or sorted(dataset.frame[AS_OF].unique())
+    if definition.by_case:
+        last = pd.Timestamp(dates[-1]) - pd.DateOffset(months=training.step_months)
+        return max(last, pd.Timestamp(dates[0]) + pd.DateOffset(days=1)).date()
+    return pd.Timestamp(dates[len(dates) // 2]).date()
 
 
-def train_model(workspace: Workspace, definition: Any, *, progress: Progress | None = None,
+def train_model(workspace: Workspace, definition: ModelDefinition, *, progress: Progress | None = None,
                 actor: str = "analyst") -> TrainingResult:
-    """Build the dataset, evaluate both candidates over the rolling splits, fit the chosen one on all labelled rows,
-    and save it: the model folder (written whole, then renamed into place), the run and the out-of-time predictions."""
-    from townhall.decisions.features import build_dataset
+    """Build the dataset, check it for leaks, evaluate both candidates over the test periods, fit the chosen one on
+    all labelled rows, and save it: the model folder (written whole, then renamed into place), the run and the
+    out-of-time predictions, committed together (``_commit_training``)."""
+    from townhall.decisions.features import check_for_leaks
 
     report = progress or (lambda step, fraction: None)
     started = datetime.now(UTC)
     settings = TrainingSettings.from_definition(definition)
     report("building the dataset", 0.0)
-    dataset = build_dataset(workspace, definition, training_as_of_dates(definition))
+    dataset = training_data(workspace, definition)
+    check_enough_data(dataset, definition)
+    report("checking for leaks", 0.05)
+    leak_check = check_for_leaks(workspace, definition, leak_check_date(definition, dataset))
     evaluation = evaluate_models(dataset, settings,
                                  progress=lambda step, fraction: report(step, 0.1 + 0.75 * fraction))
     report("fitting the chosen model on all labelled rows", 0.87)
@@ -557,26 +679,44 @@ def train_model(workspace: Workspace, definition: Any, *, progress: Progress | N
     thresholds = band_thresholds(evaluation.base_rate, settings)
     run_id = new_run_id("train")
     training = training_record(evaluation, fitted, thresholds, run_id, dataset)
+    training["framing"] = definition.framing
+    training["leak_check"] = leak_check.to_dict()
+    training["not_leak_checked"] = {feature.name: feature.description for feature in definition.not_leak_checked}
     report("saving the model", 0.92)
-    folder = _save_model_folder(workspace, definition, fitted, training, labelled)
-    predictions, protected = evaluation_rows(evaluation, run_id)
-    finished = datetime.now(UTC)
-    with workspace.analytics.transaction() as connection:
-        ensure_tables(connection)
-        insert_run(connection, settings.model, run_id, "train", None, started, finished, evaluation.labelled_rows,
-                    fitted.kind, training["metrics"], evaluation.warnings, actor)
-        insert_frame(connection, "predictions", predictions)
-        insert_frame(connection, "protected", protected)
-    workspace.audit.record(actor, "risk.train", settings.model, details={
-        "model": settings.model, "run_id": run_id, "labelled_rows": evaluation.labelled_rows,
-        "splits": len(evaluation.splits), "chosen_model": fitted.kind})
+    folder = _commit_training(workspace, definition, fitted, training, labelled, evaluation, run_id, started, actor)
     report("done", 1.0)
     return TrainingResult(run_id, definition, evaluation, fitted, folder, training)
 
 
+def _commit_training(workspace: Workspace, definition: ModelDefinition, fitted: FittedModel,
+                     training: dict[str, Any], labelled: UnitDataset, evaluation: Evaluation, run_id: str,
+                     started: datetime, actor: str) -> Path:
+    """The one place a training run is committed: the model folder is written beside the old one, the run and its
+    out-of-time predictions are written in one transaction, and the folder is swapped in as its last step, so a
+    killed run leaves the previous model and its rows as they were."""
+    settings = evaluation.settings
+    building = _build_model_folder(workspace, definition, fitted, training, labelled)
+    predictions, protected = evaluation_rows(evaluation, run_id)
+    try:
+        with workspace.analytics.transaction() as connection:
+            ensure_tables(connection)
+            insert_run(connection, settings.model, run_id, "train", None, started, datetime.now(UTC),
+                       evaluation.labelled_rows, fitted.kind, training["metrics"], evaluation.warnings, actor)
+            insert_frame(connection, "predictions", predictions)
+            insert_frame(connection, "protected", protected)
+            folder = _swap_in(building, model_folder(workspace, definition.name))
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    workspace.audit.record(actor, "risk.train", settings.model, details={
+        "model": settings.model, "run_id": run_id, "labelled_rows": evaluation.labelled_rows,
+        "splits": len(evaluation.splits), "chosen_model": fitted.kind})
+    return folder
+
+
 def training_record(evaluation: Evaluation, fitted: FittedModel, thresholds: dict[str, float], run_id: str,
                     dataset: UnitDataset) -> dict[str, Any]:
-    """What training.json holds: the settings, figures per split and summarised, the choice, curves and bands."""
+    """What training.json holds: the settings, figures per test period and summarised, the choice, curves and
+    bands."""
     settings = evaluation.settings
     return {
         "model": settings.model, "run_id": run_id, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -584,22 +724,27 @@ def training_record(evaluation: Evaluation, fitted: FittedModel, thresholds: dic
         "capacity": settings.capacity, "window_months": settings.window_months, "tolerance": settings.tolerance,
         "chosen_model": fitted.kind, "chosen_model_name": MODEL_KIND_NAMES[fitted.kind],
         "choice_reason": evaluation.choice_reason, "calibration": fitted.calibration,
-        "interval": "mean across the rolling splits with a 95% Student's t-interval",
+        "ranking": "by calibrated probability, ties broken by the model's raw score",
+        "interval": "mean across the test periods with a 95% Student's t-interval",
         "base_rate": evaluation.base_rate, "labelled_rows": evaluation.labelled_rows,
         "positives": evaluation.positives, "band_thresholds": thresholds,
         "band_multiples": {"high": settings.high_multiple, "medium": settings.medium_multiple},
         "baseline_feature": settings.baseline_feature, "baseline_description": settings.baseline_description,
         "as_of_dates": sorted({f"{pd.Timestamp(value):%Y-%m-%d}" for value in dataset.frame[AS_OF]}),
+        "first_date": f"{dataset.frame[AS_OF].min():%Y-%m-%d}", "last_date": f"{dataset.frame[AS_OF].max():%Y-%m-%d}",
         "feature_columns": list(dataset.feature_columns), "categorical_columns": list(dataset.categorical_columns),
         "descriptions": dict(dataset.descriptions),
-        "splits": [{"split": result.split.number, "description": result.split.describe(),
+        "splits": [{"split": result.split.number, "description": result.describe(),
                     "training_as_of": [f"{value:%Y-%m-%d}" for value in result.split.training_as_of],
-                    "test_as_of": f"{result.split.test_as_of:%Y-%m-%d}", "training_rows": result.training_rows,
-                    "training_positives": result.training_positives,
+                    "test_as_of": f"{result.split.test_as_of:%Y-%m-%d}",
+                    "test_last": f"{result.split.test_last:%Y-%m-%d}" if result.split.test_last is not None else None,
+                    "training_rows": result.training_rows, "training_positives": result.training_positives,
                     "figures": {kind: _clean(figures) for kind, figures in result.figures.items()}}
                    for result in evaluation.splits],
+        "skipped_periods": evaluation.skipped,
         "metrics": {kind: {name: estimate.to_dict() for name, estimate in figures.items()}
                     for kind, figures in evaluation.summary.items()},
+        "scheduling": _clean(evaluation.scheduling()) if evaluation.scheduling() else None,
         "headline": evaluation.headline(),
         "learning_curve": _records(evaluation.learning_curve),
         "calibration_bins": _records(evaluation.calibration),
@@ -618,13 +763,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def evaluation_rows(evaluation: Evaluation, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chosen model's out-of-time test predictions (decisions.predictions rows, kind "evaluation", one set per
-    split) and the protected characteristics of those rows (decisions.protected)."""
+    test period) and the protected characteristics of those rows (decisions.protected)."""
     settings = evaluation.settings
     predictions, protected = [], []
     for result in evaluation.splits:
         frame = result.test.frame
         thresholds = band_thresholds(result.training_base_rate, settings)
-        listed = ranked_list(frame, result.probabilities[evaluation.chosen_kind], settings.capacity, thresholds)
+        listed = ranked_list(frame, result.probabilities[evaluation.chosen_kind], settings.capacity, thresholds,
+                             result.ordering.get(evaluation.chosen_kind))
         listed.insert(0, "model", settings.model)
         listed.insert(1, "run_id", run_id)
         listed.insert(2, "kind", EVALUATION)
@@ -686,26 +832,16 @@ def insert_run(connection: duckdb.DuckDBPyConnection, model: str, run_id: str, k
          json.dumps(warnings), actor])
 
 
-def _definition_text(definition: Any) -> str:
-    """The definition as YAML: the file it came from when there is one, else its fields."""
-    import yaml
-
-    if getattr(definition, "text", ""):
+def _definition_text(definition: ModelDefinition) -> str:
+    """The definition as YAML: the text it was read from."""
+    if definition.text:
         return definition.text
-    for name in ("source_path", "path", "source"):
-        path = getattr(definition, name, None)
-        if isinstance(path, str | Path) and Path(path).is_file():
-            return Path(path).read_text(encoding="utf-8")
-    if hasattr(definition, "to_yaml"):
-        return definition.to_yaml()
-    if hasattr(definition, "model_dump"):
-        return yaml.safe_dump(definition.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False)
-    raise TownhallError(f"The model definition '{definition.name}' cannot be saved as YAML.")
+    raise TownhallError(f"The model definition '{definition.name}' has no YAML text to save with the model.")
 
 
-def _save_model_folder(workspace: Workspace, definition: Any, fitted: FittedModel, training: dict[str, Any],
-                       labelled: UnitDataset) -> Path:
-    """Write every file into a temporary folder beside the model's, then swap it into place."""
+def _build_model_folder(workspace: Workspace, definition: ModelDefinition, fitted: FittedModel,
+                        training: dict[str, Any], labelled: UnitDataset) -> Path:
+    """Every file of the model, written into a temporary folder beside the model's (removed if anything fails)."""
     from townhall.decisions import charts
     from townhall.reports import save_chart
 
@@ -727,6 +863,11 @@ def _save_model_folder(workspace: Workspace, definition: Any, fitted: FittedMode
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    return building
+
+
+def _swap_in(building: Path, target: Path) -> Path:
+    """Put the newly built folder where the model's folder is, keeping the old one until the new one is in."""
     previous = target.parent / f".{target.name}.previous-{uuid.uuid4().hex[:8]}"
     if target.exists():
         target.rename(previous)
@@ -735,7 +876,6 @@ def _save_model_folder(workspace: Workspace, definition: Any, fitted: FittedMode
     except BaseException:
         if previous.exists():
             previous.rename(target)
-        shutil.rmtree(building, ignore_errors=True)
         raise
     shutil.rmtree(previous, ignore_errors=True)
     return target
@@ -743,13 +883,13 @@ def _save_model_folder(workspace: Workspace, definition: Any, fitted: FittedMode
 
 def load_trained(workspace: Workspace, name: str) -> TrainedModel:
     """A trained model from its folder: the definition, the fitted model and training.json."""
-    from townhall.decisions.definition import load_definition
+    from townhall.decisions.store import trained_definition
 
     folder = model_folder(workspace, name)
     if not (folder / MODEL_FILE).is_file() or not (folder / TRAINING_FILE).is_file():
         raise TownhallError(f"There is no trained model called '{name}' in this workspace. Train it first with "
                             f"'townhall risk train {name}'.")
-    definition = load_definition(folder / DEFINITION_FILE)
+    definition = trained_definition(workspace, name)
     fitted = joblib.load(folder / MODEL_FILE)
     training = json.loads((folder / TRAINING_FILE).read_text(encoding="utf-8"))
     return TrainedModel(definition, fitted, training, folder)

@@ -29,7 +29,8 @@ class DemoModel:
     name: str
     training: TrainingResult | None = None
     scoring: ScoringResult | None = None
-    audit_flags: int = 0
+    audit_flags: int = 0  # ratios outside the band
+    audit_findings: int = 0  # of those, the ones whose whole interval lies outside the band
     problem: str | None = None
 
 
@@ -63,7 +64,8 @@ def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) ->
             model.training = train_model(workspace, load_definition(name), progress=step, actor=DEMO_ANALYST)
             step("scoring today's list", 0.95)
             model.scoring = score_model(workspace, name, actor=DEMO_ANALYST)
-            model.audit_flags = len(audit_model(workspace, name).flags)
+            audit = audit_model(workspace, name)
+            model.audit_flags, model.audit_findings = len(audit.flags), len(audit.findings)
         except TownhallError as error:
             model.problem = str(error)
         analyses.models.append(model)

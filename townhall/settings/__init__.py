@@ -15,6 +15,7 @@ from townhall.settings.base import SettingsError
 
 if TYPE_CHECKING:
     from townhall.settings.assistant import AssistantSettings
+    from townhall.settings.decisions import DecisionsSettings
     from townhall.settings.demo import DemoSettings
     from townhall.settings.forecasting import ForecastingSettings
     from townhall.settings.gazetteer import GazetteerSettings
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
 CONCERNS: dict[str, tuple[str, str]] = {
+    "decisions": ("townhall.settings.decisions", "DecisionsSettings"),
     "demo": ("townhall.settings.demo", "DemoSettings"),
     "forecasting": ("townhall.settings.forecasting", "ForecastingSettings"),
     "gazetteer": ("townhall.settings.gazetteer", "GazetteerSettings"),
@@ -41,6 +43,7 @@ class WorkspaceSettings:
     so a command that changes townhall.toml sees its own change."""
 
     if TYPE_CHECKING:
+        decisions: DecisionsSettings
         demo: DemoSettings
         forecasting: ForecastingSettings
         gazetteer: GazetteerSettings

@@ -21,12 +21,13 @@ from townhall.decisions import (
     audit_model,
     chart_figures,
     latest_drift,
-    load_definition,
     model_card,
     model_folder,
     percent_text,
     ratio_text,
     read_training,
+    scheduling_sentence,
+    trained_definition,
     trained_models,
 )
 from townhall.errors import TownhallError
@@ -41,20 +42,23 @@ MODEL_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Managers read published figures: the audit's small counts are hidden for them.
 PROTECTED_COUNT_ROLES = (Role.MANAGER,)
 MEASURES = (
-    ("precision_at_k", "Precision in the top {k}", True),
-    ("recall_at_k", "Recall in the top {k}", True),
-    ("lift_over_random", "Lift over picking at random", False),
-    ("lift_over_rule", "Lift over the current rule", False),
-    ("precision_at_top_share", "Precision in the top 5%", True),
-    ("roc_auc", "ROC AUC", False),
-    ("brier", "Brier score (lower is better)", False),
+    ("precision_at_k", "Precision in the top {k}: the share of the list that had the outcome", True),
+    ("recall_at_k", "Recall in the top {k}: the share of all cases with the outcome that the list found", True),
+    ("lift_over_random", "Lift over picking at random: how many times the base rate the list finds", False),
+    ("lift_over_rule", "Lift over the current rule: how many times what the rule finds", False),
+    ("precision_at_top_share", "Precision in the top 5%: the share of the top 5% that had the outcome", True),
+    ("roc_auc", "ROC AUC: the chance a case with the outcome scores above one without it (0.5 is chance, 1 is "
+                "perfect)", False),
+    ("brier", "Brier score: the average squared gap between probability and outcome (lower is better)", False),
+    ("days_earlier", "Days earlier: how much sooner a case with the outcome is reached working the period's cases "
+                     "in score order, the same number a day", False),
 )
 
 
 def _title(request: Request, name: str) -> str:
     """The model's title from its saved definition (its name if the definition cannot be read)."""
     try:
-        return load_definition(model_folder(workspace_of(request), name) / "definition.yaml").title
+        return trained_definition(workspace_of(request), name).title
     except TownhallError:
         return name
 
@@ -82,6 +86,7 @@ def risk_model(request: Request, name: str) -> HTMLResponse:
     return render(request, "risk_model.html", {
         "page_title": _title(request, name), "title": _title(request, name), "name": name, "training": training,
         "measures": _measures(training), "charts": chart_figures(training), "drift": drift,
+        "scheduling": scheduling_sentence(training.get("scheduling"), training.get("unit_noun", "cases")),
     })
 
 
@@ -102,6 +107,7 @@ def risk_model_audit(request: Request, name: str, user: Annotated[User, Depends(
         "page_title": f"Bias audit: {_title(request, name)}", "title": _title(request, name), "name": name,
         "audit": audit,
         "problem": problem, "tables": _audit_tables(audit, rule, protected_counts) if audit else [],
+        "disparity": disparity_figure(audit) if audit else None,
         "protected_counts": protected_counts, "rule": rule.describe(), "hidden_mark": SUPPRESSED_MARK,
         "rates": RATES,
     })
@@ -147,18 +153,25 @@ def _measures(training: dict[str, Any]) -> list[dict[str, str]]:
         if key not in figures.get(chosen, {}):
             continue
         rows.append({"label": label.format(k=training.get("capacity", "k")),
-                     "chosen": _estimate(figures[chosen][key]).describe(percent=percent, digits=3),
-                     "other": _estimate(figures[other][key]).describe(percent=percent, digits=3)
+                     "chosen": Estimate.from_dict(figures[chosen][key]).describe(percent=percent, digits=3),
+                     "other": Estimate.from_dict(figures[other][key]).describe(percent=percent, digits=3)
                      if other and key in figures[other] else ""})
     return rows
 
 
-def _estimate(values: dict[str, Any]) -> Estimate:
-    def number(value: Any) -> float:
-        return float("nan") if value is None else float(value)
+def disparity_figure(audit: BiasAudit) -> dict[str, Any] | None:
+    """The audit's disparity chart as inline SVG, with the same figures as a table (None when nothing is flagged)."""
+    from townhall.decisions.card import chart_svg
+    from townhall.decisions.charts import disparity_chart
 
-    return Estimate(number(values.get("mean")), number(values.get("low")), number(values.get("high")),
-                    tuple(number(value) for value in values.get("values", [])))
+    spec = disparity_chart(audit)
+    if spec is None:
+        return None
+    rows = [[flag.characteristic, flag.group, RATES[flag.rate][0], flag.reference, ratio_text(flag.ratio),
+             "Finding" if flag.strong else "May be chance"] for flag in audit.findings + audit.may_be_chance]
+    return {"svg": chart_svg(spec, description=spec["description"]),
+            "head": ["Characteristic", "Group", "Rate", "Reference group", "Ratio (95% interval)", "Verdict"],
+            "rows": rows}
 
 
 def _audit_tables(audit: BiasAudit, rule: DisclosureRule, protected_counts: bool) -> list[dict[str, Any]]:

@@ -47,8 +47,9 @@ BAND_TAG_CLASSES = {"high": "govuk-tag--red", "medium": "govuk-tag--orange", "lo
 def queues(request: Request, user: Annotated[User, Depends(current_user)]) -> HTMLResponse:
     """The models with a review queue this person may open (their team's), or whose decisions they may read."""
     workspace = workspace_of(request)
+    listing = queue_models(workspace, user)
     return render(request, "risk_queue.html", {
-        "page_title": "Review queues", "models": queue_models(workspace, user),
+        "page_title": "Review queues", "models": listing.models, "unreadable": listing.unreadable,
         "may_see_lists": user.has_role(*QUEUE_ROLES), "may_see_reports": user.has_role(*REPORT_ROLES),
         "team": user.team,
     })
