@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from townhall.settings.governance import GovernanceSettings
     from townhall.settings.identity import IdentitySettings
     from townhall.settings.places import PlacesSettings
+    from townhall.settings.routes import RoutesSettings
+    from townhall.settings.sensors import SensorsSettings
 
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
 CONCERNS: dict[str, tuple[str, str]] = {
@@ -27,6 +29,8 @@ CONCERNS: dict[str, tuple[str, str]] = {
     "governance": ("townhall.settings.governance", "GovernanceSettings"),
     "identity": ("townhall.settings.identity", "IdentitySettings"),
     "places": ("townhall.settings.places", "PlacesSettings"),
+    "sensors": ("townhall.settings.sensors", "SensorsSettings"),
+    "routes": ("townhall.settings.routes", "RoutesSettings"),
 }
 
 
@@ -40,6 +44,8 @@ class WorkspaceSettings:
         governance: GovernanceSettings
         identity: IdentitySettings
         places: PlacesSettings
+        sensors: SensorsSettings
+        routes: RoutesSettings
 
     def __init__(self, tables: dict[str, Any], file: Path | str) -> None:
         self._tables = tables
