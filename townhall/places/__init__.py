@@ -61,6 +61,7 @@ from townhall.places.incidents import (
     point_of_postcode,
     polygon_area,
 )
+from townhall.places.locations import haversine_metres
 from townhall.places.maps import (
     CLASSIFICATIONS,
     PERSONAL_POINT_ROLES,
@@ -128,6 +129,7 @@ __all__ = [
     "export_incident_list",
     "gazetteer_coordinates",
     "group_duplicate_reports",
+    "haversine_metres",
     "heat_map",
     "incident_csv",
     "incident_list",

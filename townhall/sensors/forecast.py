@@ -253,10 +253,13 @@ class FillModel:
 
 
 def fit_fill_model(cycles: pd.DataFrame, *, cap: float = 100.0, pattern: str = "auto",
-                   half_life_days: float = HALF_LIFE_DAYS, as_of: np.datetime64 | None = None) -> FillModel:
+                   half_life_days: float = HALF_LIFE_DAYS, as_of: np.datetime64 | None = None,
+                   interval_cycles: pd.DataFrame | None = None) -> FillModel:
     """Learn fill rates from fill cycles (bin_id, start, end, increase, censored; clock times).
 
     ``pattern``: "auto" (use the weekly pattern only if it forecasts recent cycles better), "weekly" or "flat".
+    ``interval_cycles``: longer cycles to judge the interval on, when ``cycles`` are short steps between readings
+    (the error of a two-hour step says little about the error over a day).
     """
     from townhall.errors import TownhallError
 
@@ -279,8 +282,12 @@ def fit_fill_model(cycles: pd.DataFrame, *, cap: float = 100.0, pattern: str = "
     increase = frame["increase"].to_numpy(dtype=float)
     prior = global_rate(increase, exposure, censored)
     forecasts, rates = one_step_forecasts(frame, exposure, prior, half_life_days=half_life_days)
-    judged = ~censored & (forecasts > 1.0)
-    ratios = increase[judged] / forecasts[judged]
+    if interval_cycles is None:
+        judged = ~censored & (forecasts > 1.0)
+        ratios = increase[judged] / forecasts[judged]
+    else:
+        ratios = _interval_ratios(frame, forecasts / np.maximum(exposure, 1e-12), _sorted_cycles(interval_cycles),
+                                  chosen)
     low, high = (np.quantile(ratios, INTERVAL) if ratios.size >= 20 else (0.5, 1.5))
     mae = float(np.mean(np.abs(np.minimum(forecasts, cap) - np.minimum(increase, cap)))) if len(frame) else None
     counts = frame.groupby("bin_id").size().to_dict()
@@ -288,6 +295,31 @@ def fit_fill_model(cycles: pd.DataFrame, *, cap: float = 100.0, pattern: str = "
                      rates=rates, cycles={str(key): int(value) for key, value in counts.items()},
                      ratio_low=float(max(low, 0.0)), ratio_high=float(max(high, low)), cap=cap,
                      as_of=as_of if as_of is not None else end.max(), one_step_mae=mae)
+
+
+def _interval_ratios(cycles: pd.DataFrame, rate_before: np.ndarray, longer: pd.DataFrame,
+                     profile: np.ndarray) -> np.ndarray:
+    """Actual over forecast rise for longer cycles, each forecast with the rate its bin had when the cycle began."""
+    longer = longer.loc[~longer["censored"]]
+    if longer.empty:
+        return np.array([])
+    bins = cycles["bin_id"].to_numpy()
+    ends = cycles["end"].to_numpy(dtype="datetime64[us]")
+    start = longer["start"].to_numpy(dtype="datetime64[us]")
+    end = longer["end"].to_numpy(dtype="datetime64[us]")
+    exposure = Exposure(min(start.min(), ends.min()), max(end.max(), ends.max()), profile).between(start, end)
+    rate = np.full(len(longer), np.nan)
+    for bin_id, positions in longer.groupby("bin_id").indices.items():
+        mine = np.flatnonzero(bins == bin_id)
+        if mine.size == 0:
+            continue
+        # The first short cycle ending after the long one starts was forecast with what was known at its start.
+        after = np.searchsorted(ends[mine], start[positions], side="right")
+        known = after < mine.size
+        rate[positions[known]] = rate_before[mine[after[known]]]
+    forecast = rate * exposure
+    judged = np.isfinite(forecast) & (forecast > 1.0)
+    return longer["increase"].to_numpy(dtype=float)[judged] / forecast[judged]
 
 
 def _choose_pattern(frame: pd.DataFrame, cap: float, half_life_days: float,
@@ -325,14 +357,33 @@ def _choose_pattern(frame: pd.DataFrame, cap: float, half_life_days: float,
 
 # --- cycles from sensor readings -------------------------------------------------------------------------------------
 
-def cycles_from_readings(readings: pd.DataFrame, *, cap: float = 100.0, emptied_drop: float = 25.0) -> pd.DataFrame:
-    """Fill cycles from a bin sensor's usable readings (bin_id, time, fill; clock times): each pair of readings in
-    a row, except across an emptying (a fall of more than ``emptied_drop`` points)."""
+def cycles_from_readings(readings: pd.DataFrame, *, cap: float = 100.0, emptied_drop: float = 25.0,
+                         at_least_hours: float = 0.0) -> pd.DataFrame:
+    """Fill cycles from a bin sensor's usable readings (bin_id, time, fill; clock times): from each reading to the
+    next (or, with ``at_least_hours``, to the first reading that many hours on), never across an emptying (a fall of
+    more than ``emptied_drop`` points)."""
     frame = readings.sort_values(["bin_id", "time"], kind="stable", ignore_index=True)
-    same_bin = frame["bin_id"].to_numpy()[1:] == frame["bin_id"].to_numpy()[:-1]
+    bins = frame["bin_id"].to_numpy()
     fill = frame["fill"].to_numpy(dtype=float)
-    rise = fill[1:] - fill[:-1]
-    keep = same_bin & (rise > -emptied_drop)
     times = frame["time"].to_numpy(dtype="datetime64[us]")
-    return pd.DataFrame({"bin_id": frame["bin_id"].to_numpy()[1:][keep], "start": times[:-1][keep],
-                         "end": times[1:][keep], "increase": rise[keep], "censored": fill[1:][keep] >= cap})
+    fall = np.r_[False, (bins[1:] == bins[:-1]) & (fill[1:] - fill[:-1] <= -emptied_drop)]
+    # A new stretch begins at each bin's first reading and after each emptying.
+    stretch = np.cumsum(np.r_[True, bins[1:] != bins[:-1]] | fall)
+    if at_least_hours <= 0:
+        keep = stretch[1:] == stretch[:-1]
+        first, last = np.flatnonzero(keep), np.flatnonzero(keep) + 1
+    else:
+        first_list, last_list = [], []
+        step = np.timedelta64(int(at_least_hours * 3600), "s")
+        position = 0
+        while position < len(frame) - 1:
+            target = np.searchsorted(times[position:], times[position] + step) + position
+            if target < len(frame) and stretch[target] == stretch[position]:
+                first_list.append(position)
+                last_list.append(target)
+                position = target
+            else:
+                position = int(np.searchsorted(stretch, stretch[position], side="right"))
+        first, last = np.array(first_list, dtype=np.int64), np.array(last_list, dtype=np.int64)
+    return pd.DataFrame({"bin_id": bins[last], "start": times[first], "end": times[last],
+                         "increase": fill[last] - fill[first], "censored": fill[last] >= cap})

@@ -150,8 +150,12 @@ def _mark_stuck(combined: pd.DataFrame, status: np.ndarray, settled: np.ndarray,
     stuck_seconds = pd.Series(measure).map({
         name: limit.stuck_hours * 3600 if limit.stuck_hours is not None else np.inf
         for name, limit in limits.items()}).to_numpy(dtype=float)
+    # A reading at the top or bottom of its range is saturated (an overflowing bin reads 100 for hours), not stuck.
+    lowest = pd.Series(measure).map({name: limit.lowest for name, limit in limits.items()}).to_numpy(dtype=float)
+    highest = pd.Series(measure).map({name: limit.highest for name, limit in limits.items()}).to_numpy(dtype=float)
+    at_limit = (value == lowest) | (value == highest)
     stuck = (~settled & (status == OK) & (position_in_run >= _STUCK_MIN_READINGS - 1)
-             & (elapsed >= stuck_seconds))
+             & (elapsed >= stuck_seconds) & ~at_limit)
     status[stuck] = STUCK
 
 

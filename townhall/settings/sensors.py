@@ -164,6 +164,8 @@ class SensorsSettings(SettingsModel):
     feeds: dict[str, FeedSettings] = Field(default_factory=lambda: dict(DEMO_FEEDS))
     measures: dict[str, MeasureSettings] = Field(default_factory=lambda: dict(DEMO_MEASURES))
     rules: list[RuleSettings] = Field(default_factory=lambda: list(DEMO_RULES))
+    bin_asset_type: str = "bin"  # the asset type of litter bins, whose fill is forecast and collected
+    fill_measure: str = "fill_pct"  # the measure holding a bin's fill level, in percent
     battery_measure: str = "battery_pct"
     battery_low_pct: float = Field(default=20.0, ge=0, le=100)  # device health: replace the battery soon
     battery_flat_pct: float = Field(default=5.0, ge=0, le=100)  # readings taken below this get status "flat battery"
