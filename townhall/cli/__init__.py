@@ -13,6 +13,8 @@ from townhall.cli import forecast as forecast_cli
 from townhall.cli import identity as identity_cli
 from townhall.cli import places as places_cli
 from townhall.cli import risk as risk_cli
+from townhall.cli import routes as routes_cli
+from townhall.cli import sensors as sensors_cli
 from townhall.cli import trial as trial_cli
 from townhall.cli.common import console, friendly_errors
 from townhall.cli.demo import demo
@@ -36,6 +38,8 @@ app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(places_cli.app, name="places")
 app.add_typer(trial_cli.app, name="trial")
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(sensors_cli.app, name="sensors")
+app.add_typer(routes_cli.app, name="routes")
 app.command("demo")(demo)
 app.command("serve")(serve)
 app.command("link")(link)

@@ -198,6 +198,7 @@ class HealthReport:
     as_of: dt.datetime | None
     days: float
     devices: list[DeviceHealth]
+    feeds: dict[str, dt.datetime | None] = field(default_factory=dict)  # each feed's newest reading
 
     @property
     def to_fix(self) -> list[DeviceHealth]:
@@ -215,32 +216,50 @@ class HealthReport:
 
 def device_health(connection, settings: SensorsSettings, *, days: float = 7.0,  # type: ignore[no-untyped-def]
                   as_of: dt.datetime | None = None) -> HealthReport:
-    """The health of every registered device over the ``days`` before ``as_of`` (the newest reading stored when
-    unset, so a historical feed is judged as of its own end)."""
-    if as_of is None:
-        found = connection.execute("SELECT max(reading_time) FROM sensors.readings").fetchall()[0][0]
-        as_of = found
+    """The health of every registered device over the ``days`` before ``as_of``. When ``as_of`` is unset each feed
+    is judged as of its own newest reading, so a feed loaded from history is judged over its own last days, and a
+    device silent while the rest of its feed reports stands out."""
     devices = connection.execute(
-        "SELECT device_id, asset_name, asset_type, team FROM sensors.devices ORDER BY device_id").df()
+        "SELECT device_id, asset_name, asset_type, team, coalesce(feed, '') AS feed FROM sensors.devices "
+        "ORDER BY device_id").df()
+    newest = dict(connection.execute(
+        "SELECT coalesce(d.feed, '') AS feed, max(r.reading_time) FROM sensors.readings AS r "
+        "JOIN sensors.devices AS d USING (device_id) GROUP BY coalesce(d.feed, '')").fetchall())
+    report: list[DeviceHealth] = []
+    feeds: dict[str, dt.datetime | None] = {}
+    for feed, group in devices.groupby("feed", sort=True):
+        moment = as_of or newest.get(feed)
+        feeds[feed or "devices posting their own readings"] = _as_datetime(moment)
+        report.extend(_health_of(connection, settings, group, days, moment))
+    report.sort(key=lambda item: (not item.to_fix, -len(item.problems), item.device_id))
+    overall = as_of or (max(newest.values()) if newest else None)
+    return HealthReport(as_of=_as_datetime(overall), days=days, devices=report, feeds=feeds)
+
+
+def _health_of(connection, settings: SensorsSettings, devices: pd.DataFrame, days: float,  # type: ignore[no-untyped-def]
+               as_of: dt.datetime | None) -> list[DeviceHealth]:
+    """The health of some devices over the ``days`` before ``as_of``."""
     if as_of is None:
-        return HealthReport(as_of=None, days=days, devices=[
-            DeviceHealth(row.device_id, row.asset_name, row.asset_type, row.team, None, 0, None, 0, None, None,
-                         problems=["Has never sent a reading."]) for row in devices.itertuples(index=False)])
+        return [DeviceHealth(row.device_id, row.asset_name, row.asset_type, row.team, None, 0, None, 0, None, None,
+                             problems=["Has never sent a reading."]) for row in devices.itertuples(index=False)]
+    ids = devices["device_id"].tolist()
     since = as_of - dt.timedelta(days=days)
-    parameters = [since, as_of]
+    parameters = [since, as_of, ids]
     summary = connection.execute(
         """SELECT device_id, count(*) AS readings, max(reading_time) AS last_seen,
                   count(*) FILTER (WHERE late) AS late, count(*) FILTER (WHERE out_of_order) AS out_of_order
-           FROM sensors.readings WHERE reading_time > ? AND reading_time <= ? GROUP BY device_id""",
+           FROM sensors.readings WHERE reading_time > ? AND reading_time <= ?
+             AND device_id IN (SELECT unnest(?)) GROUP BY device_id""",
         parameters).df().set_index("device_id")
     statuses = connection.execute(
         """SELECT device_id, status, count(*) AS readings FROM sensors.readings
-           WHERE reading_time > ? AND reading_time <= ? GROUP BY device_id, status""", parameters).df()
+           WHERE reading_time > ? AND reading_time <= ? AND device_id IN (SELECT unnest(?))
+           GROUP BY device_id, status""", parameters).df()
     # Gaps are measured on each device's times (any measure), against its own usual interval.
     gaps = connection.execute(
         """WITH times AS (
                SELECT DISTINCT device_id, reading_time FROM sensors.readings
-               WHERE reading_time > ? AND reading_time <= ?),
+               WHERE reading_time > ? AND reading_time <= ? AND device_id IN (SELECT unnest(?))),
            steps AS (
                SELECT device_id, epoch(reading_time - lag(reading_time) OVER (PARTITION BY device_id
                       ORDER BY reading_time)) AS seconds FROM times),
@@ -251,16 +270,19 @@ def device_health(connection, settings: SensorsSettings, *, days: float = 7.0,  
         [*parameters, settings.gap_factor]).df().set_index("device_id")
     battery = connection.execute(
         """SELECT device_id, arg_max(value, reading_time) AS battery FROM sensors.readings
-           WHERE measure = ? AND reading_time <= ? AND status <> ? GROUP BY device_id""",
-        [settings.battery_measure, as_of, OUT_OF_RANGE]).df().set_index("device_id")
+           WHERE measure = ? AND reading_time <= ? AND status <> ? AND device_id IN (SELECT unnest(?))
+           GROUP BY device_id""",
+        [settings.battery_measure, as_of, OUT_OF_RANGE, ids]).df().set_index("device_id")
     latest_status = connection.execute(
         """SELECT device_id, measure, arg_max(status, reading_time) AS status, arg_max(value, reading_time) AS value,
                   max(reading_time) AS at
-           FROM sensors.readings WHERE reading_time <= ? AND measure <> ? GROUP BY device_id, measure""",
-        [as_of, settings.battery_measure]).df()
+           FROM sensors.readings WHERE reading_time <= ? AND measure <> ? AND device_id IN (SELECT unnest(?))
+           GROUP BY device_id, measure""",
+        [as_of, settings.battery_measure, ids]).df()
     last_ever = connection.execute(
         "SELECT device_id, max(reading_time) AS last_seen FROM sensors.readings WHERE reading_time <= ? "
-        "GROUP BY device_id", [as_of]).df().set_index("device_id")["last_seen"]
+        "AND device_id IN (SELECT unnest(?)) GROUP BY device_id", [as_of, ids]).df().set_index(
+        "device_id")["last_seen"]
     counts: dict[str, dict[str, int]] = {}
     for row in statuses.itertuples(index=False):
         counts.setdefault(row.device_id, {})[row.status] = int(row.readings)
@@ -283,8 +305,7 @@ def device_health(connection, settings: SensorsSettings, *, days: float = 7.0,  
         health.problems = _problems(health, latest_status.loc[latest_status["device_id"] == device_id], as_of,
                                     settings)
         report.append(health)
-    report.sort(key=lambda item: (not item.to_fix, -len(item.problems), item.device_id))
-    return HealthReport(as_of=_as_datetime(as_of), days=days, devices=report)
+    return report
 
 
 def _as_datetime(value: object) -> dt.datetime | None:
@@ -311,8 +332,9 @@ def _problems(health: DeviceHealth, latest: pd.DataFrame, as_of: dt.datetime,
     silent_hours = (pd.Timestamp(as_of) - pd.Timestamp(health.last_seen)).total_seconds() / 3600
     usual_hours = (health.usual_interval_minutes or 60) / 60
     if silent_hours > settings.gap_factor * usual_hours:
-        problems.append(f"Not reporting: nothing for {_duration(silent_hours)} (it usually reports every "
-                        f"{_duration(usual_hours)}).")
+        usually = (f" (it usually reports every {_duration(usual_hours)})" if health.usual_interval_minutes
+                   else "")
+        problems.append(f"Not reporting: nothing for {_duration(silent_hours)}{usually}.")
     for row in latest.itertuples(index=False):
         if row.status == STUCK:
             problems.append(f"Stuck: its {row.measure} has read {row.value:g} without changing for a long time.")
