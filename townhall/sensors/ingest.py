@@ -212,7 +212,7 @@ def _out_of_order(connection, frame: pd.DataFrame) -> np.ndarray:  # type: ignor
 def _context(connection, frame: pd.DataFrame, settings: SensorsSettings) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Stored readings of the batch's devices just before and among its readings, for the quality checks."""
     hours = [settings.measures[name].stuck_hours for name in frame["measure"].unique()
-             if name in settings.measures and settings.measures[name].stuck_hours is not None]
+             if name in settings.measures and settings.measures[name].stuck_hours > 0]
     window = min(max([_CONTEXT_HOURS_AT_LEAST, *hours]), _CONTEXT_HOURS_AT_MOST)
     lowest = frame["reading_time"].min() - pd.Timedelta(hours=window)
     highest = frame["reading_time"].max()

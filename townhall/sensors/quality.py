@@ -148,7 +148,7 @@ def _mark_stuck(combined: pd.DataFrame, status: np.ndarray, settled: np.ndarray,
     elapsed = seconds - seconds[run_start[run_id]]
     position_in_run = np.arange(len(combined)) - run_start[run_id]
     stuck_seconds = pd.Series(measure).map({
-        name: limit.stuck_hours * 3600 if limit.stuck_hours is not None else np.inf
+        name: limit.stuck_hours * 3600 if limit.stuck_hours > 0 else np.inf
         for name, limit in limits.items()}).to_numpy(dtype=float)
     # A reading at the top or bottom of its range is saturated (an overflowing bin reads 100 for hours), not stuck.
     lowest = pd.Series(measure).map({name: limit.lowest for name, limit in limits.items()}).to_numpy(dtype=float)

@@ -61,7 +61,7 @@ class MeasureSettings(_Table):
     lowest: float | None = None  # readings below this are impossible: status "out of range"
     highest: float | None = None
     max_change_per_hour: float | None = None  # a faster change is an impossible jump: status "jump"
-    stuck_hours: float | None = 24.0  # the same value this long (and 4 readings or more): "stuck"; none: never
+    stuck_hours: float = Field(default=24.0, ge=0)  # the same value this long (4 readings or more): "stuck"; 0: never
 
 
 class RuleSettings(_Table):
@@ -130,7 +130,7 @@ DEMO_FEEDS: dict[str, FeedSettings] = {
 
 DEMO_MEASURES: dict[str, MeasureSettings] = {
     "fill_pct": MeasureSettings(unit="%", lowest=0, highest=100, stuck_hours=48),
-    "battery_pct": MeasureSettings(unit="%", lowest=0, highest=100, stuck_hours=None),
+    "battery_pct": MeasureSettings(unit="%", lowest=0, highest=100, stuck_hours=0),
     "temperature_c": MeasureSettings(unit="°C", lowest=-30, highest=90, max_change_per_hour=10, stuck_hours=24),
 }
 
