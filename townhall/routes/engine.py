@@ -212,8 +212,26 @@ def solve(problem: RoutingProblem, *, seconds: float | None = 10.0, iterations: 
     if not criteria:
         raise TownhallError("Give the route planner a time limit or a number of iterations.")
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
-    result = model.solve(stop=stop, seed=seed, display=False, collect_stats=False)
+    result = model.solve(stop=stop, seed=seed, display=False, collect_stats=False, params=_params(problem))
     return _plan_from(problem, result)
+
+
+def _params(problem: RoutingProblem):  # type: ignore[no-untyped-def]
+    """PyVRP's parameters, with penalties able to outweigh the largest cost a broken rule could save.
+
+    PyVRP finds good routes by also looking at ones that break a rule (an overloaded vehicle, a late arrival), with
+    a penalty for each unit broken that it raises while too few routes keep the rules. Its default ceiling (100,000
+    cost units) is below a day's vehicle cost in townhall's units (thousandths of a penny), so an overloaded
+    vehicle could look cheaper than a second one; the ceiling is raised to well above the largest fixed cost and
+    prize in the problem.
+    """
+    import pyvrp
+
+    largest = max([vehicle.fixed_cost for vehicle in problem.vehicles] + [stop.prize for stop in problem.stops] + [0])
+    default = pyvrp.PenaltyParams()
+    if 10 * largest <= default.max_penalty:
+        return pyvrp.SolveParams()
+    return pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=float(10 * largest)))
 
 
 def _plan_from(problem: RoutingProblem, result) -> RoutePlan:  # type: ignore[no-untyped-def]

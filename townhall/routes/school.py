@@ -234,7 +234,10 @@ def plan_school(school: str, pupils: pd.DataFrame, base: Place, settings: Routes
 
     # Everyone on a minibus where their ride limit allows; then the cheapest mix, where a pupil rides a minibus only
     # when that costs less than their own taxi (each pupil's taxi fare is the prize for carrying them).
-    everyone = priced(np.full(len(pupils), 10**13))
+    # Carrying a pupil is worth more than a minibus of their own, but not so much that the planner would rather
+    # overload a minibus than add one (PyVRP weighs broken rules against prizes).
+    worth = 4 * (minibus.cost_per_day + minibus.escort_cost_per_day + float(taxi_each.max())) * 100 * PENCE_UNITS
+    everyone = priced(np.full(len(pupils), round(worth)))
     mix = priced(np.rint(taxi_each * 100 * PENCE_UNITS))
     result = SchoolResult(
         school=school, pupils=len(pupils), wheelchair=int(pupils["wheelchair"].sum()),
