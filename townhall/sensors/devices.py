@@ -173,9 +173,12 @@ def list_devices(workspace: Workspace) -> pd.DataFrame:
     with reading(workspace) as connection:
         if connection is None:
             return pd.DataFrame(columns=[*DEVICE_COLUMNS, "feed", "team", "has_token", "registered_at"])
-        return connection.execute(
+        frame = connection.execute(
             "SELECT device_id, asset_id, asset_type, asset_name, latitude, longitude, feed, team, "
             "token_hash IS NOT NULL AS has_token, registered_at FROM sensors.devices ORDER BY device_id").df()
+    for column in ("asset_name", "feed", "team"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 class TokenChecker:

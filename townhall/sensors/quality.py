@@ -239,9 +239,11 @@ def device_health(connection, settings: SensorsSettings, *, days: float = 7.0,  
 def _health_of(connection, settings: SensorsSettings, devices: pd.DataFrame, days: float,  # type: ignore[no-untyped-def]
                as_of: dt.datetime | None) -> list[DeviceHealth]:
     """The health of some devices over the ``days`` before ``as_of``."""
+    devices = devices.astype(object).where(devices.notna(), None)
     if as_of is None:
-        return [DeviceHealth(row.device_id, row.asset_name, row.asset_type, row.team, None, 0, None, 0, None, None,
-                             problems=["Has never sent a reading."]) for row in devices.itertuples(index=False)]
+        return [DeviceHealth(row.device_id, row.asset_name or row.device_id, row.asset_type, row.team, None, 0, None,
+                             0, None, None, problems=["Has never sent a reading."])
+                for row in devices.itertuples(index=False)]
     ids = devices["device_id"].tolist()
     since = as_of - dt.timedelta(days=days)
     parameters = [since, as_of, ids]
