@@ -79,6 +79,8 @@ def _print_analyses(analyses: DemoAnalyses) -> None:
     if analyses.letter_trial is not None:
         for sentence in analyses.letter_trial.conclusions():
             console.print(f"[bold]Direct-debit letter trial:[/bold] {sentence}", highlight=False)
+    for sentence in analyses.sensor_batches:
+        console.print(f"[bold]Sensors:[/bold] {sentence}", highlight=False)
 
 
 def _print_summary(build: DemoBuild) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections import OrderedDict
 from typing import Annotated, Any
 
@@ -155,7 +154,3 @@ def routes_school(request: Request, user: Annotated[User, Depends(current_user)]
     return render(request, "routes_school.html", {"page_title": "School transport", "report": report,
                                                   "totals": report.totals()})
 
-
-def plan_json(plan: CollectionPlan) -> str:
-    """The plan's GeoJSON as text (for tests and notebooks)."""
-    return json.dumps(plan.to_geojson())
