@@ -40,7 +40,7 @@ def test_the_listener_stores_messages_from_the_broker_and_drops_repeats(workspac
     messages = [json.dumps({"readings": [{"time": (now - dt.timedelta(minutes=10 * step)).isoformat(),
                                           "measure": "fill_pct", "value": 40 + step}]}).encode()
                 for step in range(5)]
-    publish(*broker, f"{topic_root}/LB-7", [*messages, messages[0], b"not json"])
+    publish(*broker, [(f"{topic_root}/LB-7", payload) for payload in [*messages, messages[0], b"not json"]])
     # A post to the web app waits in the inbox; the listener stores it too.
     accept(inbox_folder(configured), "LB-7", pd.DataFrame({
         "measure": ["battery_pct"], "reading_time": [pd.Timestamp(now.replace(tzinfo=None))], "value": [77.0]}),

@@ -39,7 +39,7 @@ def test_a_device_posts_with_its_token_and_the_readings_are_stored_by_the_listen
     assert response.status_code == 202 and response.json() == {"accepted": 1, "device": "LB-1"}
     assert len(list(inbox_folder(workspace).glob("*.json"))) == 1
     report = drain(workspace)
-    assert report.stored == 1 and report.channel == "http"
+    assert report.stored == 1 and report.channel == "live"
     assert not list(inbox_folder(workspace).glob("*.json"))
 
 

@@ -30,7 +30,7 @@ from townhall.sensors.store import utc_now, writing
 from townhall.settings.sensors import FeedSettings, SensorsSettings
 from townhall.workspace import Workspace, current_actor
 
-LIVE_CHANNELS = ("http", "mqtt")
+LIVE_CHANNELS = ("http", "mqtt", "live")  # "live": the inbox, holding both
 _CONTEXT_HOURS_AT_LEAST = 6.0
 _CONTEXT_HOURS_AT_MOST = 14 * 24.0
 _KEY = ["device_id", "measure", "reading_time"]

@@ -1,10 +1,13 @@
-"""The live listener: subscribes to the council's MQTT broker (paho-mqtt) and stores what arrives, with the web
-app's inbox, in batches every few seconds, as the one process that writes sensor readings.
+"""The live listener: subscribes to the council's MQTT broker (paho-mqtt) and, as the one process that writes
+sensor readings while the web app runs, stores what arrives with the web app's inbox in DuckDB in batches.
 
-Messages are acknowledged to the broker only after the batch holding them is committed, and the listener keeps a
-persistent session (a fixed client id, clean session off): if it stops before storing a batch, the broker sends
-those messages again when it returns, and the repeats are dropped as duplicates. The device is the last level of the
-topic (``townhall/readings/LB-0001``); the broker's access control decides who may publish to which topic.
+Nothing acknowledged is ever only in memory. Messages are written to the inbox on disk in groups (one disk flush a
+group, a few hundredths of a second apart) and acknowledged to the broker only then; the inbox is stored in DuckDB
+every ``listen_batch_seconds``. The listener keeps a persistent session (a fixed client id, clean session off), so
+messages sent while it is stopped are delivered when it returns, and any sent twice are dropped as duplicates. The
+device is the last level of the topic (``townhall/readings/LB-0001``); the broker's access control decides who may
+publish to which topic. A broker holds only so many unacknowledged and queued messages for a listener (mosquitto:
+``max_inflight_messages`` 20 and ``max_queued_messages`` 1000 by default): raise them for large fleets.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from townhall.errors import TownhallError
-from townhall.sensors.feeds import MessageError, ReadingBatch, empty_readings, parse_message
-from townhall.sensors.inbox import drain
-from townhall.sensors.ingest import BatchReport, store_batch
+from townhall.sensors.feeds import MessageError, parse_message
+from townhall.sensors.inbox import accept_group, drain, inbox_folder
+from townhall.sensors.ingest import BatchReport
 from townhall.sensors.store import utc_now
 from townhall.workspace import Workspace
+
+GROUP_SECONDS = 0.02  # how long messages may wait before their group is written to disk and acknowledged
+GROUP_MESSAGES = 20  # a group is written as soon as it has this many (mosquitto sends 20 before an acknowledgement)
 
 
 @dataclass
@@ -47,15 +53,18 @@ class ListenerTotals:
 
 
 class Listener:
-    """Subscribes to the broker and stores readings in batches; ``run`` until stopped or for a while."""
+    """Subscribes to the broker, writes what arrives to the inbox and acknowledges it, and stores the inbox in
+    batches; ``run`` until stopped or for a while."""
 
     def __init__(self, workspace: Workspace, *, client_id: str | None = None) -> None:
         self.workspace = workspace
         self.settings = workspace.settings.sensors
         self.client_id = client_id or f"townhall-listener-{workspace.config.workspace_id[:12]}"
         self.totals = ListenerTotals()
-        self._buffer: list[tuple[pd.DataFrame, int, int]] = []  # readings, message id, QoS
+        self._folder = inbox_folder(workspace)
+        self._pending: list[tuple[str, pd.DataFrame, dt.datetime, int, int]] = []  # device, readings, when, id, QoS
         self._lock = threading.Lock()
+        self._arrived = threading.Event()
         self._connected = threading.Event()
         self._client = None
 
@@ -77,10 +86,10 @@ class Listener:
                     self.totals.problems.append(f"A message on {message.topic} was not stored: {error}")
             client.ack(message.mid, message.qos)  # sending it again would not help
             return
-        readings["received_at"] = pd.Timestamp(utc_now())
         with self._lock:
             self.totals.messages += 1
-            self._buffer.append((readings, message.mid, message.qos))
+            self._pending.append((device_id, readings, utc_now(), message.mid, message.qos))
+        self._arrived.set()
 
     def connect(self, timeout: float = 10.0) -> None:
         """Connect and subscribe; refuses with a plain message when the broker cannot be reached."""
@@ -105,57 +114,90 @@ class Listener:
             raise TownhallError("The MQTT broker did not accept townhall's subscription in time: "
                                 f"{'; '.join(self.totals.problems) or 'no answer'}.")
 
-    def flush(self, *, now: dt.datetime | None = None) -> list[BatchReport]:
-        """Store what has arrived (MQTT messages, then the web app's inbox) and acknowledge the messages."""
+    def commit(self) -> int:
+        """Write the messages that have arrived to the inbox (one file, flushed to disk), then acknowledge them;
+        returns how many."""
         with self._lock:
-            taken, self._buffer = self._buffer, []
-        reports = []
-        if taken:
-            readings = pd.concat([item[0] for item in taken], ignore_index=True) if taken else empty_readings()
-            batch = ReadingBatch(readings=readings, origin=f"{len(taken):,} MQTT messages", rows_read=len(readings))
-            report = store_batch(self.workspace, batch, channel="mqtt", now=now)
-            for _, mid, qos in taken:
-                if qos > 0 and self._client is not None:
+            taken, self._pending = self._pending, []
+        if not taken:
+            return 0
+        accept_group(self._folder, [(device, readings, received) for device, readings, received, _, _ in taken])
+        if self._client is not None:
+            for _, _, _, mid, qos in taken:
+                if qos > 0:
                     self._client.ack(mid, qos)
+        return len(taken)
+
+    def flush(self, *, now: dt.datetime | None = None) -> list[BatchReport]:
+        """Commit what has arrived and store everything waiting in the inbox (MQTT messages and web posts)."""
+        self.commit()
+        reports = []
+        while (report := drain(self.workspace, now=now)) is not None:
             self.totals.add(report)
             reports.append(report)
-        inbox = drain(self.workspace, now=now)
-        if inbox is not None:
-            self.totals.add(inbox)
-            reports.append(inbox)
         return reports
 
     def run(self, *, seconds: float | None = None, stop: threading.Event | None = None,
             on_batch: Callable[[BatchReport], None] | None = None) -> ListenerTotals:
-        """Store batches every ``[sensors] listen_batch_seconds`` until ``stop`` is set or ``seconds`` pass."""
+        """Commit messages as they arrive and, in a second thread, store the inbox every ``[sensors]
+        listen_batch_seconds``, until ``stop`` is set or ``seconds`` pass. Storing never holds up acknowledging, so
+        the broker does not have to queue messages while a batch is written."""
         if self._client is None:
             self.connect()
         started = time.monotonic()
         stop = stop or threading.Event()
+        finished = threading.Event()
+        failures: list[BaseException] = []
+
+        def store_in_batches() -> None:
+            try:
+                while not finished.wait(self.settings.listen_batch_seconds):
+                    self._store(on_batch)
+            except BaseException as error:  # handed to the main thread, which stops and raises it
+                failures.append(error)
+                stop.set()
+
+        storer = threading.Thread(target=store_in_batches, name="townhall-listener-store", daemon=True)
+        storer.start()
         try:
             while not stop.is_set() and (seconds is None or time.monotonic() - started < seconds):
-                stop.wait(self.settings.listen_batch_seconds)
-                for report in self.flush():
-                    if on_batch is not None:
-                        on_batch(report)
-            for report in self.flush():
-                if on_batch is not None:
-                    on_batch(report)
+                if self._arrived.wait(GROUP_SECONDS):
+                    # Gather a group (one disk flush for many messages), but never hold one back for long.
+                    deadline = time.monotonic() + GROUP_SECONDS
+                    while len(self._pending) < GROUP_MESSAGES and time.monotonic() < deadline:
+                        time.sleep(0.002)
+                self._arrived.clear()
+                self.commit()
         finally:
-            self.close()
+            finished.set()
+            storer.join()
+            try:
+                self.commit()
+            finally:
+                self.close()
+        if failures:
+            raise failures[0]
+        self._store(on_batch)
         return self.totals
 
+    def _store(self, on_batch: Callable[[BatchReport], None] | None) -> None:
+        while (report := drain(self.workspace)) is not None:
+            self.totals.add(report)
+            if on_batch is not None:
+                on_batch(report)
+
     def close(self) -> None:
-        """Disconnect from the broker."""
+        """Disconnect from the broker (messages not yet written to the inbox are sent again next time)."""
         if self._client is not None:
-            self._client.loop_stop()
             self._client.disconnect()
+            self._client.loop_stop()
             self._client = None
 
 
-def publish(host: str, port: int, topic: str, payloads: list[bytes], *, qos: int = 1,
+def publish(host: str, port: int, messages: list[tuple[str, bytes]], *, qos: int = 1,
             client_id: str = "") -> None:
-    """Publish messages and wait until the broker has them (for tests, benchmarks and trying a set-up out)."""
+    """Publish (topic, payload) messages over one connection and wait until the broker has them all (for tests,
+    benchmarks and trying a set-up out)."""
     import paho.mqtt.client as mqtt
 
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
@@ -163,9 +205,9 @@ def publish(host: str, port: int, topic: str, payloads: list[bytes], *, qos: int
     client.connect(host, port, keepalive=30)
     client.loop_start()
     try:
-        infos = [client.publish(topic, payload, qos=qos) for payload in payloads]
+        infos = [client.publish(topic, payload, qos=qos) for topic, payload in messages]
         for info in infos:
             info.wait_for_publish(timeout=30)
     finally:
-        client.loop_stop()
         client.disconnect()
+        client.loop_stop()
