@@ -94,19 +94,17 @@ def sheltered_housing_feed(world: DemoWorld) -> tuple[pd.DataFrame, pd.DataFrame
         devices[flat][4][window(start_step, stuck)] = round(float(devices[flat][4][start_step]), 1)
         truth.append({"kind": "stuck sensor", "device_id": devices[flat][0], "start": times[start_step],
                       "end": times[min(start_step + stuck - 1, steps - 1)], "should_alert": False})
-        if scheme_number == 1:
-            # The boiler fails: hot water falls into the legionella range for ten hours.
-            start_step = int(rng.integers(2 * PER_DAY, steps - 2 * PER_DAY))
-            fault = 10 * PER_HOUR
-            hot[window(start_step, fault)] = 40.0 + rng.normal(0, 1.0, fault)
-            truth.append({"kind": "hot water in legionella range", "device_id": devices[-2][0],
-                          "start": times[start_step], "end": times[start_step + fault - 1], "should_alert": True})
-        if scheme_number == 2:
-            start_step = int(rng.integers(2 * PER_DAY, steps - 2 * PER_DAY))
-            warm = 8 * PER_HOUR
-            cold[window(start_step, warm)] = 22.0 + rng.normal(0, 0.4, warm)
-            truth.append({"kind": "cold water in legionella range", "device_id": devices[-1][0],
-                          "start": times[start_step], "end": times[start_step + warm - 1], "should_alert": True})
+        # Water in the legionella range: the boiler fails in the first scheme, a plant room warms in the second.
+        for number, values, level, spread, hours, kind in ((1, hot, 40.0, 1.0, 10, "hot water"),
+                                                           (2, cold, 22.0, 0.4, 8, "cold water")):
+            if scheme_number == number:
+                start_step = int(rng.integers(2 * PER_DAY, steps - 2 * PER_DAY))
+                length = hours * PER_HOUR
+                values[window(start_step, length)] = level + rng.normal(0, spread, length)
+                truth.append({"kind": f"{kind} in legionella range",
+                              "device_id": devices[-2 if kind == "hot water" else -1][0],
+                              "start": times[start_step], "end": times[start_step + length - 1],
+                              "should_alert": True})
         for number, (device, asset, asset_type, location, values) in enumerate(devices):
             battery = np.clip(rng.uniform(70, 100) - np.arange(steps) * rng.uniform(0.0005, 0.003), 0, 100)
             reporting = np.ones(steps, dtype=bool)

@@ -68,8 +68,11 @@ def _day(text: str | None) -> dt.date | None:
 def _plan(request: Request, day: str | None) -> CollectionPlan:
     workspace = workspace_of(request)
     chosen = _day(day)
-    return _kept_or_made(("plan", chosen, *_version(workspace)),
-                         lambda: plan_collection_round(workspace, day=chosen))
+    version = _version(workspace)
+    plan = _kept_or_made(("plan", chosen, *version), lambda: plan_collection_round(workspace, day=chosen))
+    # The page links to its map, sheets and exports by the day it planned: keep the plan under that day too.
+    _kept.setdefault(("plan", plan.day, *version), plan)
+    return plan
 
 
 @router.get("/routes", name="routes")
