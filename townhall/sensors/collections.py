@@ -22,6 +22,7 @@ import pandas as pd
 from townhall.errors import InputFileError
 from townhall.sensors.feeds import parse_times
 from townhall.sensors.forecast import (
+    HALF_LIFE_DAYS,
     INTERVAL,
     Exposure,
     _choose_pattern,
@@ -269,7 +270,7 @@ def backtest_collection_log(log: CollectionLog, *, refit_days: int = 7, pattern:
         known = cycles.loc[end < cut_from]
         profile = np.ones(168)
         if pattern != "flat":
-            weekly, _ = _choose_pattern(known, LOG_TOP, 14.0, forced=pattern == "weekly") if len(known) else (
+            weekly, _ = _choose_pattern(known, LOG_TOP, HALF_LIFE_DAYS, forced=pattern == "weekly") if len(known) else (
                 None, "")
             if weekly is not None:
                 profile = weekly
