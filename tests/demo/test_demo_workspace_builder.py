@@ -43,7 +43,8 @@ def test_the_demo_registers_every_generated_source_but_not_the_truth(built_demo:
     # Closed at the end, so no SQLite side files (-wal, -shm) linger into the next test's before-and-after listing.
     with Workspace.open(built_demo) as workspace:
         registered = {source.name for source in workspace.catalogue.list_sources()}
-        generated = {path.stem for path in (built_demo / "demo-data" / "sources").iterdir()}
+        # The sheltered-housing feed (JSON lines) is read by 'townhall sensors ingest', not registered.
+        generated = {path.stem for path in (built_demo / "demo-data" / "sources").iterdir() if path.suffix != ".jsonl"}
         assert len(registered) == len(generated) >= 20
         assert not any("truth" in name for name in registered)
         assert (built_demo / "demo-data" / "truth" / "record_links.csv").exists()

@@ -18,8 +18,8 @@ EXPECTED_SOURCES = {
     "business_rates_reviews", "business_rates_valuations",
     "childrens_case_notes", "childrens_social_care_referrals", "council_tax", "fire_ambulance_callouts", "hmo_licences",
     "homelessness_applications", "housing_inspections", "housing_repairs", "housing_tenancies", "letter_trial",
-    "opt_outs", "police_asb", "rent_arrears", "resident_feedback", "school_attendance", "send_transitions",
-    "service_demand", "street_reports", "vulnerability_register", "waste_collection_days",
+    "opt_outs", "police_asb", "rent_arrears", "resident_feedback", "school_attendance", "school_transport_pupils",
+    "send_transitions", "service_demand", "street_reports", "vulnerability_register", "waste_collection_days",
 }
 PERSON_BEARING = {
     "adult_social_care", "benefits", "childrens_social_care_referrals", "council_tax", "fire_ambulance_callouts",

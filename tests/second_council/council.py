@@ -64,6 +64,7 @@ SOURCE_NAMES: dict[str, str] = {
     "street_reports": "fix_my_street",
     "vulnerability_register": "at_risk_residents",
     "waste_collection_days": "bin_rounds",
+    "school_transport_pupils": "home_to_school",
     "childrens_case_notes": "cs_case_notes",
 }
 
@@ -138,6 +139,16 @@ def _renamed(source: str, column: str) -> str:
     return COLUMN_NAMES.get(source, {}).get(column, column)
 
 
+def _sensor_feeds() -> dict[str, dict[str, Any]]:
+    """The demo's sensor feeds, reading Brinsford's sources."""
+    from townhall.settings.sensors import DEMO_FEEDS
+
+    feeds = {name: feed.model_dump(exclude_none=True) for name, feed in DEMO_FEEDS.items()}
+    feeds["bins"]["source"] = SOURCE_NAMES["bin_sensors"]
+    feeds["buildings"]["source"] = SOURCE_NAMES["building_temperatures"]
+    return feeds
+
+
 # townhall.toml's settings for Brinsford: every name above that differs from the demo's default.
 SETTINGS: dict[str, Any] = {
     "gazetteer": {
@@ -184,6 +195,8 @@ SETTINGS: dict[str, Any] = {
     "text": {"feedback_source": SOURCE_NAMES["resident_feedback"],
              "case_notes_source": SOURCE_NAMES["childrens_case_notes"],
              "case_note_columns": {"outcome_source": SOURCE_NAMES["childrens_social_care_referrals"]}},
+    "sensors": {"feeds": _sensor_feeds()},
+    "routes": {"school": {"source": SOURCE_NAMES["school_transport_pupils"]}},
     "assistant": {"collection_source": SOURCE_NAMES["waste_collection_days"],
                   "bin_sensor_source": SOURCE_NAMES["bin_sensors"]},
 }

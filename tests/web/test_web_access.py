@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from townhall.governance.users import Role
-from townhall.web.app import PUBLIC_PATHS
+from townhall.web.app import DEVICE_PATHS, PUBLIC_PATHS
 from townhall.web.security import current_user
 from townhall.workspace import Workspace
 
@@ -117,6 +117,10 @@ def test_every_route_except_the_public_ones_needs_a_signed_in_person(client, tok
         path = route.path or ""
         if path.startswith(PUBLIC_PATHS):
             public_seen.add(path)
+            continue
+        if path.startswith(DEVICE_PATHS):  # devices, not people: a token instead of a session
+            client.cookies.clear()
+            assert client.post(f"{path}/readings", json={"readings": []}).status_code == 401, path
             continue
         assert isinstance(route.original_route, APIRoute), f"{path} is not an API route: its access cannot be checked"
         assert needs_sign_in(route.dependant), f"{path} can be reached without signing in"

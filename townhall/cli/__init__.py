@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("townhall.cli.audit", "app", "Read the audit log and check nobody has altered it."),
     "text": ("townhall.cli.text", "app", "Redact, theme, classify and route what residents write."),
     "assistant": ("townhall.cli.assistant", "app", "Serve and check the residents' assistant and its service flows."),
+    "sensors": ("townhall.cli.sensors", "app", "Take in sensor readings, check devices, raise alerts, forecast bins."),
+    "routes": ("townhall.cli.routes", "app", "Plan collection rounds and school transport routes with PyVRP."),
 }
 
 

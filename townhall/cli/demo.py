@@ -81,6 +81,8 @@ def _print_analyses(analyses: DemoAnalyses) -> None:
             console.print(f"[bold]Direct-debit letter trial:[/bold] {sentence}", highlight=False)
     for line in analyses.text:
         console.print(line, highlight=False)
+    for sentence in analyses.sensor_batches:
+        console.print(f"[bold]Sensors:[/bold] {sentence}", highlight=False)
 
 
 def _print_summary(build: DemoBuild) -> None:

@@ -41,10 +41,25 @@ class DemoAnalyses:
     models: list[DemoModel] = field(default_factory=list)
     letter_trial: TrialAnalysis | None = None
     text: list[str] = field(default_factory=list)  # one line per text step (townhall.demo.words)
+    sensor_batches: list[str] = field(default_factory=list)  # one sentence per sensor feed stored
+
+
+def store_demo_sensor_feeds(workspace: Workspace) -> list[str]:
+    """Store the demo's bin, building and sheltered-housing sensor readings, so the sensors and routes pages have
+    something to show; one sentence per feed."""
+    from townhall.sensors import ingest_file, ingest_source
+
+    reports = [ingest_source(workspace, "bins", actor=DEMO_ANALYST),
+               ingest_source(workspace, "buildings", actor=DEMO_ANALYST)]
+    feed = workspace.path / "demo-data" / "sources" / "sheltered_housing_sensors.jsonl"
+    if feed.exists():
+        reports.append(ingest_file(workspace, feed, "sheltered", actor=DEMO_ANALYST))
+    return [f"{report.summary()} Alerts raised: {report.alerts_raised}." for report in reports]
 
 
 def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) -> DemoAnalyses:
-    """Train, score and audit each demo risk model, then register and analyse the demo's letter trial.
+    """Train, score and audit each demo risk model, register and analyse the demo's letter trial, and store the
+    demo's sensor feeds.
 
     A model whose data cannot support training (too few outcomes at this demo size) is reported, not fatal: the
     rest of the demo still works.
@@ -75,5 +90,7 @@ def run_demo_analyses(workspace: Workspace, progress: Progress | None = None) ->
 
     report("redacting comments, finding themes and key passages", 0.98)
     analyses.text = run_text_analyses(workspace, DEMO_ANALYST)
+    report("storing the sensor feeds", 0.97)
+    analyses.sensor_batches = store_demo_sensor_feeds(workspace)
     report("done", 1.0)
     return analyses

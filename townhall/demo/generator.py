@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from townhall.demo import care, feeds, housing, incidents, places_data, revenues, words
+from townhall.demo import care, feeds, housing, incidents, places_data, revenues, sheltered, transport, words
 from townhall.demo.formats import PERIOD_END, PERIOD_START, format_dates, nhs_number_is_valid
 from townhall.demo.geography import AUTHORITY_CODE, COUNCIL_NAME, ETHNIC_GROUPS, ETHNICITY_NAMES, build_geography
 from townhall.demo.outcomes import plant_outcomes
@@ -174,6 +174,8 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
         ("SEND transitions", lambda: feeds.send_transitions(world)),
         ("street reports", lambda: _keep_truth(places_data.street_reports(world), truth_extras,
                                                "street_reports_truth")),
+        ("school transport pupils", lambda: _keep_truth(transport.school_transport_pupils(world), truth_extras,
+                                                        "school_transport_truth")),
     ]
     links: list[pd.DataFrame] = []
     for number, (step, build) in enumerate(builders):  # the letter trial runs before council tax is written
@@ -190,6 +192,11 @@ def _generate(folder: Path, residents: int, seed: int, report: Progress) -> Demo
     report("writing geography", 0.87)
     council.geography_files = _write_geography(world, folder / "geography")
     write_csv(places_data.service_locations(world), folder / "geography" / "service_locations.csv")
+    write_csv(transport.fleet_sites(world), folder / "geography" / "fleet_sites.csv")
+    # A live sensor feed as its supplier delivers it (JSON lines): read by 'townhall sensors ingest', not registered.
+    feed, events = sheltered.sheltered_housing_feed(world)
+    sheltered.write_sheltered_feed(feed, folder / "sources")
+    truth_extras["sheltered_housing_events"] = events
     report("writing ground truth", 0.93)
     _write_truth(world, folder / "truth", links, truth_extras)
     return council

@@ -15,6 +15,7 @@ from pathlib import Path
 from townhall.catalogue import SourceDetail
 from townhall.demo import generate_demo_council
 from townhall.demo.places_setup import set_up_demo_geography
+from townhall.demo.transport import demo_route_settings
 from townhall.errors import WorkspaceError
 from townhall.governance.users import Role
 from townhall.workspace import CONFIG_FILE, Workspace
@@ -31,6 +32,8 @@ DEMO_USERS: tuple[tuple[str, Role, str, str], ...] = (
     ("ian.inspector", Role.PRACTITIONER, "Private Sector Housing", "Ian Clarke"),
     ("bea.business", Role.PRACTITIONER, "Business Rates", "Bea Rahman"),
     ("erin.emergency", Role.PRACTITIONER, "Emergency Planning", "Erin Walsh"),
+    ("sam.streets", Role.PRACTITIONER, "Street Scene", "Sam Kowalski"),
+    ("shona.sheltered", Role.PRACTITIONER, "Sheltered Housing", "Shona Byrne"),
 )
 
 
@@ -111,6 +114,8 @@ def _build(folder: Path, residents: int, seed: int, report: Callable[[str, float
             "truth_folder": f"{DEMO_DATA_FOLDER}/truth", "geography_folder": f"{DEMO_DATA_FOLDER}/geography",
         }
         workspace.config.extra["identity"] = DEMO_IDENTITY_SETTINGS
+        workspace.config.extra["routes"] = demo_route_settings(
+            folder / DEMO_DATA_FOLDER / "geography" / "fleet_sites.csv")
         workspace.save_config()
         build = DemoBuild(workspace_path=folder, residents=residents, seed=seed)
         for number, source in enumerate(council.sources):

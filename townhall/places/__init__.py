@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         point_of_postcode,
         polygon_area,
     )
+    from townhall.places.locations import haversine_metres
     from townhall.places.maps import (
         CLASSIFICATIONS,
         PERSONAL_POINT_ROLES,
@@ -133,6 +134,7 @@ _WHERE = {
         "emergency_planning_team", "export_incident_list", "incident_csv", "incident_list", "may_pull_incident_list",
         "point_of_postcode", "polygon_area",
     ), "townhall.places.incidents"),
+    **dict.fromkeys(("haversine_metres",), "townhall.places.locations"),
     **dict.fromkeys((
         "CLASSIFICATIONS", "LegendClass", "PERSONAL_POINT_ROLES", "STIGMATISING_WORDS", "ThematicMap",
         "check_neutral_wording", "choropleth", "classify", "heat_map", "point_map", "standalone_html",
@@ -186,6 +188,7 @@ __all__ = [
     "export_incident_list",
     "gazetteer_coordinates",
     "group_duplicate_reports",
+    "haversine_metres",
     "heat_map",
     "incident_csv",
     "incident_list",

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from townhall.settings.governance import GovernanceSettings
     from townhall.settings.identity import IdentitySettings
     from townhall.settings.places import PlacesSettings
+    from townhall.settings.routes import RoutesSettings
+    from townhall.settings.sensors import SensorsSettings
     from townhall.settings.text import TextSettings
 
 # concern -> (module, model class); the concern is also the [table] name in townhall.toml.
@@ -35,6 +37,8 @@ CONCERNS: dict[str, tuple[str, str]] = {
     "places": ("townhall.settings.places", "PlacesSettings"),
     "text": ("townhall.settings.text", "TextSettings"),
     "assistant": ("townhall.settings.assistant", "AssistantSettings"),
+    "sensors": ("townhall.settings.sensors", "SensorsSettings"),
+    "routes": ("townhall.settings.routes", "RoutesSettings"),
 }
 
 
@@ -52,6 +56,8 @@ class WorkspaceSettings:
         places: PlacesSettings
         text: TextSettings
         assistant: AssistantSettings
+        sensors: SensorsSettings
+        routes: RoutesSettings
 
     def __init__(self, tables: dict[str, Any], file: Path | str) -> None:
         self._tables = tables

@@ -21,6 +21,7 @@ from townhall.errors import AccessDeniedError, TownhallError
 from townhall.web.assets import GOVUK_ASSETS_FOLDER, STATIC_FOLDER, check_assets_built
 from townhall.web.capabilities import CAPABILITIES, Capability
 from townhall.web.routers import home, login, pages
+from townhall.web.routers.devices import DEVICE_API_PATH, device_api
 from townhall.web.security import (
     CsrfError,
     LoginRequiredError,
@@ -39,6 +40,8 @@ SESSION_COOKIE = "townhall_session"
 SESSION_HOURS = 8  # a working day: people sign in again each morning
 # Paths anyone may reach without signing in; a test checks that every other route needs a signed-in person.
 PUBLIC_PATHS = ("/login", "/accessibility", "/healthz", "/assets", "/static")
+# Paths for devices, not people: no session, a device token instead (townhall.web.routers.devices).
+DEVICE_PATHS = (DEVICE_API_PATH,)
 
 
 def create_app(workspace: Workspace | Path | str, *, capabilities: list[Capability] | None = None,
@@ -70,6 +73,8 @@ def create_app(workspace: Workspace | Path | str, *, capabilities: list[Capabili
 
     app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
     app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_FOLDER), name="assets")
+    # Sensors post readings here with a device token: an app of its own, outside sessions and CSRF (see its module).
+    app.mount(DEVICE_API_PATH, device_api(opened), name="device_api")
 
     # Open to everyone.
     app.include_router(login.public_router)

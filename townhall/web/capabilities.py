@@ -201,6 +201,27 @@ CAPABILITIES: list[Capability] = [
         roles=(Role.PRACTITIONER, Role.GOVERNANCE),
         router="townhall.web.routers.assistant_requests:router",
     ),
+    Capability(
+        key="sensors",
+        title="Sensors",
+        description="See alerts from bin, building and sheltered-housing sensors for your team, which devices need "
+                    "fixing, and when each bin will be full.",
+        href="/sensors",
+        # Practitioners (street scene, sheltered housing) see their own team's alerts and devices only.
+        roles=(Role.ANALYST, Role.PRACTITIONER, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.sensors:router",
+    ),
+    Capability(
+        key="routes",
+        title="Routes",
+        description="Plan the day's bin collections from the sensors, with a map and crew sheets, see whether "
+                    "sensor-driven collection pays, and compare minibuses with taxis for school transport.",
+        href="/routes",
+        # Crews' supervisors (practitioners) plan rounds; the school-transport report (pupils' homes) is for the
+        # planning roles only, which the router checks.
+        roles=(Role.ANALYST, Role.PRACTITIONER, Role.MANAGER, Role.GOVERNANCE, Role.ADMIN),
+        router="townhall.web.routers.routes:router",
+    ),
 ]
 
 

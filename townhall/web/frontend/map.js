@@ -32,10 +32,17 @@
     var layer = L.geoJSON(data, {
       style: function (feature) {
         var hidden = feature.properties.display === "[c]";
+        if (feature.properties.stroke) {  // a line, such as a route, drawn in its own colour
+          return { color: feature.properties.stroke, weight: 4, opacity: 0.9 };
+        }
         return {
           color: "#505a5f", weight: 1, fillColor: feature.properties.colour,
           fillOpacity: hidden ? 0.6 : 0.85, dashArray: hidden ? "4 3" : null
         };
+      },
+      pointToLayer: function (feature, latlng) {  // stops as small circles in their route's colour
+        return L.circleMarker(latlng, { radius: 6, color: "#0b0c0c", weight: 1,
+                                        fillColor: feature.properties.colour, fillOpacity: 0.9 });
       },
       onEachFeature: function (feature, shape) {
         var text = feature.properties.name + ": " + feature.properties.display;
