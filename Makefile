@@ -7,12 +7,12 @@ DEMO_RESIDENTS ?= 10000
 INSTALLED := $(VENV)/.installed
 ASSETS := townhall/web/static/.built
 
-.PHONY: demo test lint install assets browser clean bench
+.PHONY: demo test lint install assets browser services clean bench
 
 demo: $(INSTALLED) $(ASSETS)
 	$(BIN)/townhall demo $(DEMO_FOLDER) --residents $(DEMO_RESIDENTS)
 
-test: $(INSTALLED) $(ASSETS) browser lint
+test: $(INSTALLED) $(ASSETS) browser services lint
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(INSTALLED)
@@ -37,6 +37,10 @@ $(ASSETS): package.json package-lock.json scripts/build_assets.py $(INSTALLED)
 # Browser tests drive Debian's Chromium; install it when missing and we may (root), otherwise say how.
 browser:
 	@command -v chromium >/dev/null 2>&1 || sh scripts/install_chromium.sh
+
+# The services some tests talk to (an MQTT broker, and more as they are added): installed and started when missing.
+services:
+	@sh scripts/install_services.sh
 
 # Every benchmark runs, each building what it needs (cached under the system temporary folder); the ones that failed
 # are listed at the end. bench/README.md says what each measures.
