@@ -29,7 +29,7 @@ $(INSTALLED): pyproject.toml
 
 assets: $(ASSETS)
 
-$(ASSETS): package.json package-lock.json scripts/build_assets.py $(INSTALLED)
+$(ASSETS): package.json package-lock.json scripts/build_assets.py $(wildcard townhall/web/frontend/*) $(INSTALLED)
 	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/build_assets.py
 	touch $@
