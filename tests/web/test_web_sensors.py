@@ -44,20 +44,21 @@ def test_a_device_posts_with_its_token_and_the_readings_are_stored_by_the_listen
 
 
 @pytest.mark.parametrize(("token", "content_type", "body", "status", "words"), [
-    (None, "application/json", json.dumps(_body()), 401, "Authorization: Bearer"),
-    ("thd_not-a-real-token", "application/json", json.dumps(_body()), 401, "not known"),
-    ("good", "text/plain", json.dumps(_body()), 415, "application/json"),
+    (None, "application/json", "reading", 401, "Authorization: Bearer"),
+    ("thd_not-a-real-token", "application/json", "reading", 401, "not known"),
+    ("good", "text/plain", "reading", 415, "application/json"),
     ("good", "application/json", "{not json", 400, "not JSON"),
     ("good", "application/json", json.dumps({"readings": [{"time": "2026-01-05T08:00:00Z"}]}), 400,
      "needs a measure"),
-])
+], ids=["no-token", "unknown-token", "not-json-type", "bad-json", "no-measure"])
 def test_posts_without_a_valid_token_or_json_are_refused_with_a_json_message(client, device_token, token,
                                                                             content_type, body, status,
                                                                             words) -> None:
     headers = {"Content-Type": content_type}
     if token:
         headers["Authorization"] = f"Bearer {device_token if token == 'good' else token}"
-    response = client.post("/api/sensors/readings", content=body, headers=headers)
+    content = json.dumps(_body()) if body == "reading" else body
+    response = client.post("/api/sensors/readings", content=content, headers=headers)
     assert response.status_code == status and words in response.json()["error"]
 
 
